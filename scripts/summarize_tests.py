@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Sum the results of every suite scripts/test.sh ran into one line.
+
+Reads, from the results folder given as the only argument:
+  meson-*.json   meson's testlog (one JSON object per line, one per test)
+  fuzz.txt       "target PASS|FAIL" lines
+  system.xml     pytest's JUnit XML
+Prints a per-suite table, the names of failures, and last the line
+"N passed, N failed" (skipped tests are reported but not counted as either).
+Exits 1 when anything failed or no test ran at all.
+"""
+import json
+import pathlib
+import sys
+import xml.etree.ElementTree as ET
+
+
+def meson_results(path):
+    passed, failed, skipped, failures = 0, 0, 0, []
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        t = json.loads(line)
+        result = t.get("result", "FAIL")
+        if result in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif result == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            failures.append(t.get("name", "?"))
+    return passed, failed, skipped, failures
+
+
+def fuzz_results(path):
+    passed, failed, failures = 0, 0, []
+    for line in path.read_text().splitlines():
+        name, _, verdict = line.rpartition(" ")
+        if verdict == "PASS":
+            passed += 1
+        elif verdict:
+            failed += 1
+            failures.append(name)
+    return passed, failed, 0, failures
+
+
+def junit_results(path):
+    passed, failed, skipped, failures = 0, 0, 0, []
+    root = ET.parse(path).getroot()
+    for case in root.iter("testcase"):
+        name = f'{case.get("classname", "")}::{case.get("name", "")}'
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+            failures.append(name)
+        elif case.find("skipped") is not None:
+            skipped += 1
+        else:
+            passed += 1
+    # A collection error has no testcase but counts as an error.
+    for suite in root.iter("testsuite"):
+        extra = int(suite.get("errors", 0)) - sum(
+            1 for c in suite.iter("testcase") if c.find("error") is not None)
+        if extra > 0:
+            failed += extra
+            failures.append(f"{suite.get('name', 'pytest')} (collection errors)")
+    return passed, failed, skipped, failures
+
+
+def main():
+    results = pathlib.Path(sys.argv[1])
+    suites = []
+    for p in sorted(results.glob("meson-*.json")):
+        suites.append((p.stem.replace("meson-", "unit/"), meson_results(p)))
+    if (results / "fuzz.txt").exists():
+        suites.append(("fuzz", fuzz_results(results / "fuzz.txt")))
+    if (results / "system.xml").exists():
+        suites.append(("system", junit_results(results / "system.xml")))
+
+    total_pass = total_fail = 0
+    print(f"{'suite':<12} {'passed':>7} {'failed':>7} {'skipped':>8}")
+    for name, (p, f, s, failures) in suites:
+        print(f"{name:<12} {p:>7} {f:>7} {s:>8}")
+        for failure in failures:
+            print(f"    FAILED: {failure}")
+        total_pass += p
+        total_fail += f
+    if not suites or total_pass + total_fail == 0:
+        print("no test results found")
+        total_fail = max(total_fail, 1)
+    print(f"{total_pass} passed, {total_fail} failed")
+    return 1 if total_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

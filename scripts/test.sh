@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# test.sh — set up the host (scripts/setup.sh), build, and run every test:
+#
+#   1. unit tests (cmocka, meson suite 'unit') in the normal build;
+#   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. libFuzzer targets (clang, ASan/UBSan) for a bounded time each
+#      (FUZZ_SECONDS, default 45), seeded from tests/fuzz/corpus/;
+#   4. system tests (pytest with Debian's /usr/bin/python3): network
+#      namespaces, veth pairs, vswitchd end to end.
+#
+# Ends with one line "N passed, N failed" summing every suite, and exits
+# non-zero when anything failed. Options: --quick (skip the sanitizer build
+# and shorten fuzzing), --only unit|asan|fuzz|system (repeatable).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+results="$top/build-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+quick=0
+only=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1; shift ;;
+        --only) only+=("$2"); shift 2 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+done
+want() {
+    [ ${#only[@]} -eq 0 ] && return 0
+    local s; for s in "${only[@]}"; do [ "$s" = "$1" ] && return 0; done
+    return 1
+}
+fuzz_seconds=${FUZZ_SECONDS:-45}
+[ "$quick" = 1 ] && fuzz_seconds=10
+
+step() { echo; echo "=== $* ==="; }
+
+step "setup and build (build/)"
+if ! setup_out=$("$top/scripts/setup.sh" --build-dir "$top/build"); then
+    echo "setup or build failed" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+eval "$(echo "$setup_out" | tail -n 1)"
+export VSWITCH_NO_HUGE VSWITCH_BUILD="$top/build"
+
+run_unit() {  # build_dir label
+    local dir=$1 label=$2
+    step "unit tests ($label)"
+    meson test -C "$dir" --suite unit --num-processes 2 --print-errorlogs \
+        --timeout-multiplier 3
+    cp "$dir/meson-logs/testlog.json" "$results/meson-$label.json" 2>/dev/null || true
+}
+
+if want unit; then
+    run_unit "$top/build" unit
+fi
+
+if want asan && [ "$quick" = 0 ]; then
+    step "build with ASan/UBSan (build-asan/)"
+    if [ ! -f build-asan/build.ninja ]; then
+        meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+    fi
+    if ninja -C build-asan >"$results/asan-build.log" 2>&1; then
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            run_unit "$top/build-asan" asan
+    else
+        tail -n 40 "$results/asan-build.log"
+        echo '{"name": "asan-build", "result": "FAIL"}' > "$results/meson-asan.json"
+    fi
+fi
+
+if want fuzz; then
+    step "fuzzing (clang, libFuzzer, ${fuzz_seconds}s per target)"
+    if [ ! -f build-fuzz/build.ninja ]; then
+        CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
+            -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+    fi
+    : > "$results/fuzz.txt"
+    if ! ninja -C build-fuzz >"$results/fuzz-build.log" 2>&1; then
+        tail -n 40 "$results/fuzz-build.log"
+        echo "fuzz-build FAIL" >> "$results/fuzz.txt"
+    else
+        for target in build-fuzz/tests/fuzz/fuzz_*; do
+            [ -x "$target" ] || continue
+            name=$(basename "$target")
+            seeds="$top/tests/fuzz/corpus/${name#fuzz_}"
+            work="$results/corpus-$name"
+            mkdir -p "$work"
+            [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/
+            echo "--- $name"
+            if "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+                    -artifact_prefix="$results/$name-" "$work" \
+                    >"$results/$name.log" 2>&1; then
+                grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$results/$name.log" || true
+                echo "$name PASS" >> "$results/fuzz.txt"
+            else
+                tail -n 40 "$results/$name.log"
+                echo "$name FAIL" >> "$results/fuzz.txt"
+            fi
+        done
+    fi
+fi
+
+if want system; then
+    step "system tests (pytest)"
+    /usr/bin/python3 -m pytest -v -p no:cacheprovider \
+        --junitxml="$results/system.xml" "$top/tests/system"
+fi
+
+step "summary"
+/usr/bin/python3 "$top/scripts/summarize_tests.py" "$results"
