@@ -10,6 +10,7 @@
 #define VSWITCH_FLOWTABLE_FLOWTABLE_H
 
 #include "ft_key.h"
+#include "ft_match.h"
 #include "ft_normal.h"
 
 #endif
