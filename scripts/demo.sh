@@ -60,6 +60,9 @@ for ns in $ns_a $ns_b; do
     ip link set "$ns" up
     ip -n "$ns" link set lo up
     ip -n "$ns" link set eth0 up
+    # Frames reach the switch complete: no checksum left to an offload engine,
+    # no TSO super-frames (as OVS asks of veths on AF_XDP/AF_PACKET ports).
+    ip netns exec "$ns" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1 || true
 done
 ip -n $ns_a addr add 10.99.0.1/24 dev eth0
 ip -n $ns_b addr add 10.99.0.2/24 dev eth0
