@@ -22,19 +22,33 @@
  * VLAN semantics (Open vSwitch's Port table):
  *  - access (tag=N): untagged frames in, belong to VLAN N; tagged frames in
  *    are dropped (except priority-tagged VID 0); frames out go untagged.
- *  - trunk (trunks=list, empty = all): only tagged frames of allowed VLANs
- *    in; untagged frames in belong to VLAN 0; out tagged (VLAN 0 untagged).
+ *  - trunk (trunks=list, empty = all): tagged frames of allowed VLANs in;
+ *    untagged (and priority-tagged) frames belong to VLAN 0 and are
+ *    accepted only if VLAN 0 is trunked (it is when the list is empty);
+ *    out tagged (VLAN 0 untagged).
  *  - native-tagged (tag=N, trunks): like trunk, untagged in = VLAN N, out
  *    tagged even for N.
  *  - native-untagged (tag=N, trunks): like native-tagged but VLAN N goes out
  *    untagged.
  * Learning is per bridge and per VLAN; flooding of broadcast, multicast and
  * unknown unicast goes to every other port that carries the VLAN. A frame
- * is never sent back to its input port.
+ * is never sent back to its input port. A tagged frame out keeps the PCP
+ * of the tag it came in with. A destination learned on a port that is no
+ * longer in the snapshot, or no longer carries the VLAN, is flooded (a
+ * stale entry must not black-hole traffic); main flushes a port's entries
+ * when it removes or reconfigures it.
  *
- * Thread-safety: create/destroy/expire/flush/set_* and ft_normal_ports_*
- * builders: main thread. ft_mac_learn, ft_mac_lookup, ft_normal_xlate:
- * any thread (PMD workers), concurrently with each other and with main.
+ * Thread-safety: create, destroy, expire, flush, set_*, dump, stats and
+ * ft_normal_ports_* builders: main thread. ft_mac_learn, ft_mac_lookup,
+ * ft_normal_xlate: any thread (PMD workers), concurrently with each other
+ * and with main. Every thread that changes the table (learns a new
+ * station, expires, flushes, destroys) must be an EAL lcore or registered
+ * with rte_thread_register(): rte_hash's multi-writer mode keeps per-lcore
+ * free-slot caches. An unregistered thread's new station is not learned
+ * (-EINVAL) and its expire/flush is refused; lookups and refreshes work
+ * from any thread. Readers of a table created with a QSBR variable must
+ * report quiescence on it; destroy requires that no reader still uses the
+ * table.
  */
 #ifndef VSWITCH_FLOWTABLE_FT_NORMAL_H
 #define VSWITCH_FLOWTABLE_FT_NORMAL_H
@@ -57,7 +71,8 @@ enum ft_vlan_mode {
     FT_VLAN_NATIVE_UNTAGGED,
 };
 
-/* Parses "access", "trunk", "native-tagged", "native-untagged". */
+/* Parses "access", "trunk", "native-tagged", "native-untagged": 0 or
+ * -EINVAL. */
 int ft_vlan_mode_from_string(const char *, enum ft_vlan_mode *);
 const char *ft_vlan_mode_to_string(enum ft_vlan_mode);
 
@@ -65,16 +80,24 @@ const char *ft_vlan_mode_to_string(enum ft_vlan_mode);
 
 struct ft_mac_table;
 
-/* 'qsbr' may be NULL when no other thread reads the table (unit tests). */
+/* 'qsbr' may be NULL when no other thread reads the table (unit tests):
+ * deleted slots are then reused at once. 'name' is for logs only.
+ * 'max_entries' 0 means FT_MAC_DEFAULT_MAX. Returns NULL with errno set on
+ * failure. */
 struct ft_mac_table *ft_mac_table_create(const char *name,
                                          unsigned int max_entries,
                                          struct rte_rcu_qsbr *qsbr);
 void ft_mac_table_destroy(struct ft_mac_table *);
+/* 0 is taken as 1 s: an entry must at least survive its own second. */
 void ft_mac_table_set_aging(struct ft_mac_table *, unsigned int seconds);
 unsigned int ft_mac_table_get_aging(const struct ft_mac_table *);
 
 /* Learns that 'mac' in 'vlan' is behind 'port'. Returns 0, or -ENOSPC when
- * the table is full (the frame is still forwarded, by flooding). */
+ * the table is full (the frame is still forwarded, by flooding), or -EINVAL
+ * for a VLAN above 4095 or a new entry from an unregistered thread.
+ * Concurrent learners may overshoot max_entries by at most one entry each.
+ * A learn that races the deletion of its entry is dropped (the next frame
+ * learns again). */
 int ft_mac_learn(struct ft_mac_table *, const struct ft_eth_addr *mac,
                  uint16_t vlan, uint32_t port, int64_t now_ms);
 /* Returns the port 'mac' in 'vlan' was learned on, or -1. */
@@ -85,7 +108,22 @@ int64_t ft_mac_lookup(struct ft_mac_table *, const struct ft_eth_addr *mac,
 unsigned int ft_mac_expire(struct ft_mac_table *, int64_t now_ms);
 /* Removes every entry (port < 0) or those learned on 'port'. */
 void ft_mac_flush(struct ft_mac_table *, int64_t port);
+/* Live entries (an entry being deleted no longer counts). */
 unsigned int ft_mac_count(const struct ft_mac_table *);
+
+/* Event counters since creation, summed over threads on read. */
+struct ft_mac_stats {
+    uint64_t learned;               /* new (MAC, VLAN) entries */
+    uint64_t moved;                 /* entries that changed port */
+    uint64_t expired;               /* removed by ageing */
+    uint64_t flushed;               /* removed by ft_mac_flush */
+    uint64_t full;                  /* learns refused: table full */
+    unsigned int n_entries;         /* = ft_mac_count() */
+    unsigned int max_entries;
+    unsigned int n_deferred;        /* deleted, slot awaiting RCU grace */
+};
+void ft_mac_table_get_stats(const struct ft_mac_table *,
+                            struct ft_mac_stats *);
 
 struct ft_mac_entry {
     struct ft_eth_addr mac;
@@ -114,7 +152,9 @@ struct ft_normal_ports {
 };
 
 /* Allocates a snapshot of 'n' ports (copied and sorted). free() it after an
- * RCU grace period once replaced. */
+ * RCU grace period once replaced. Returns NULL with errno EINVAL for a
+ * duplicate handle, a tag above 4095, an unknown mode or n above
+ * FT_NORMAL_MAX_OUTPUTS, ENOMEM when out of memory. */
 struct ft_normal_ports *ft_normal_ports_create(const struct ft_normal_port *,
                                                unsigned int n);
 
@@ -128,9 +168,13 @@ struct ft_normal_output {
                                        0 = send untagged */
 };
 
+/* No outputs, neither 'dropped' nor 'flooded', means the destination sits
+ * on the input port: the frame needs no forwarding. A flood may also have
+ * no outputs, when no other port carries the VLAN. */
 struct ft_normal_result {
     unsigned int n_outputs;
-    bool dropped;                   /* input VLAN not allowed on in_port */
+    bool dropped;                   /* in_port unknown, or input VLAN not
+                                       allowed on it */
     bool flooded;
     uint16_t vlan;                  /* VLAN the frame was switched in */
     struct ft_normal_output outputs[FT_NORMAL_MAX_OUTPUTS];
