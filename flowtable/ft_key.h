@@ -202,11 +202,21 @@ struct ft_miniflow {
     uint64_t values[];
 };
 
-/* A miniflow with room for every word of a key. */
+/* A miniflow with room for every word of a key. Embedding a struct with a
+ * flexible array member is a GNU extension (gcc and clang lay 'storage' out
+ * right where mf.values points; ft_key.c asserts it); clang warns about it
+ * even without -pedantic, hence the pragma. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-variable-sized-type-not-at-end"
+#endif
 struct ft_miniflow_buf {
     struct ft_miniflow mf;
     uint64_t storage[FT_KEY_U64S];
 };
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 /* Count of values stored in 'mf'. */
 unsigned int ft_miniflow_n_values(const struct ft_miniflow *mf);
