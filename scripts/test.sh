@@ -3,14 +3,14 @@
 #
 #   1. unit tests (cmocka, meson suite 'unit') in the normal build;
 #   2. the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. libFuzzer targets (clang, ASan/UBSan) for a bounded time each
-#      (FUZZ_SECONDS, default 45), seeded from tests/fuzz/corpus/;
+#   3. libFuzzer targets (clang, ASan/UBSan) for a bounded time each,
+#      seeded with a generated corpus of valid inputs;
 #   4. system tests (pytest with Debian's /usr/bin/python3): network
 #      namespaces, veth pairs, vswitchd end to end.
 #
 # Ends with one line "N passed, N failed" summing every suite, and exits
 # non-zero when anything failed. Options: --quick (skip the sanitizer build
-# and shorten fuzzing), --only unit|asan|fuzz|system (repeatable).
+# and the fuzzers), --only unit|asan|fuzz|system (repeatable).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,8 +34,6 @@ want() {
     local s; for s in "${only[@]}"; do [ "$s" = "$1" ] && return 0; done
     return 1
 }
-fuzz_seconds=${FUZZ_SECONDS:-45}
-[ "$quick" = 1 ] && fuzz_seconds=10
 
 step() { echo; echo "=== $* ==="; }
 
@@ -75,35 +73,20 @@ if want asan && [ "$quick" = 0 ]; then
     fi
 fi
 
-if want fuzz; then
-    step "fuzzing (clang, libFuzzer, ${fuzz_seconds}s per target)"
+if want fuzz && [ "$quick" = 0 ]; then
+    step "fuzzing (clang, libFuzzer, ASan/UBSan; bounded time per target)"
     if [ ! -f build-fuzz/build.ninja ]; then
         CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
             -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
     fi
-    : > "$results/fuzz.txt"
-    if ! ninja -C build-fuzz >"$results/fuzz-build.log" 2>&1; then
-        tail -n 40 "$results/fuzz-build.log"
-        echo "fuzz-build FAIL" >> "$results/fuzz.txt"
+    if ninja -C build-fuzz >"$results/fuzz-build.log" 2>&1; then
+        # Each target's meson test runs it for a fixed time over its seed
+        # corpus; a crash or a sanitizer report fails it.
+        meson test -C build-fuzz --suite fuzz --num-processes 2 --print-errorlogs
+        cp build-fuzz/meson-logs/testlog.json "$results/meson-fuzz.json" 2>/dev/null || true
     else
-        for target in build-fuzz/tests/fuzz/fuzz_*; do
-            [ -x "$target" ] || continue
-            name=$(basename "$target")
-            seeds="$top/tests/fuzz/corpus/${name#fuzz_}"
-            work="$results/corpus-$name"
-            mkdir -p "$work"
-            [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/
-            echo "--- $name"
-            if "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
-                    -artifact_prefix="$results/$name-" "$work" \
-                    >"$results/$name.log" 2>&1; then
-                grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$results/$name.log" || true
-                echo "$name PASS" >> "$results/fuzz.txt"
-            else
-                tail -n 40 "$results/$name.log"
-                echo "$name FAIL" >> "$results/fuzz.txt"
-            fi
-        done
+        tail -n 40 "$results/fuzz-build.log"
+        echo '{"name": "fuzz-build", "result": "FAIL"}' > "$results/meson-fuzz.json"
     fi
 fi
 
