@@ -2,8 +2,7 @@
 """Sum the results of every suite scripts/test.sh ran into one line.
 
 Reads, from the results folder given as the only argument:
-  meson-*.json   meson's testlog (one JSON object per line, one per test)
-  fuzz.txt       "target PASS|FAIL" lines
+  meson-*.json   meson's testlogs (unit, asan, fuzz): one JSON object per test
   system.xml     pytest's JUnit XML
 Prints a per-suite table, the names of failures, and last the line
 "N passed, N failed" (skipped tests are reported but not counted as either).
@@ -32,18 +31,6 @@ def meson_results(path):
     return passed, failed, skipped, failures
 
 
-def fuzz_results(path):
-    passed, failed, failures = 0, 0, []
-    for line in path.read_text().splitlines():
-        name, _, verdict = line.rpartition(" ")
-        if verdict == "PASS":
-            passed += 1
-        elif verdict:
-            failed += 1
-            failures.append(name)
-    return passed, failed, 0, failures
-
-
 def junit_results(path):
     passed, failed, skipped, failures = 0, 0, 0, []
     root = ET.parse(path).getroot()
@@ -70,9 +57,7 @@ def main():
     results = pathlib.Path(sys.argv[1])
     suites = []
     for p in sorted(results.glob("meson-*.json")):
-        suites.append((p.stem.replace("meson-", "unit/"), meson_results(p)))
-    if (results / "fuzz.txt").exists():
-        suites.append(("fuzz", fuzz_results(results / "fuzz.txt")))
+        suites.append((p.stem.replace("meson-", ""), meson_results(p)))
     if (results / "system.xml").exists():
         suites.append(("system", junit_results(results / "system.xml")))
 
