@@ -1,0 +1,364 @@
+/*
+ * vswitchd.c — the vswitch daemon's main: command line, start-up order,
+ * signals, pidfile and the main thread's event loop.
+ *
+ * Start-up: parse options, block the termination signals (so EAL and PMD
+ * threads inherit the mask and only the loop's signalfd sees them), load
+ * the config store (a corrupt store stops us before touching hardware),
+ * open the control socket (refusing if another daemon answers on it),
+ * dp_init, recreate bridges and ports, then loop.
+ *
+ * The loop (main thread) waits on one epoll set: the unixctl server's fd,
+ * a signalfd (SIGTERM/SIGINT/SIGHUP) and a 1 s timerfd driving periodic
+ * work (MAC ageing through dp_run_periodic). Shutdown, by signal or the
+ * 'exit' command, flushes pending replies, then dp_fini().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "ctl/bridge.h"
+#include "ctl/config_store.h"
+#include "ctl/crash.h"
+#include "ctl/unixctl.h"
+#include "datapath/datapath.h"
+#include "lib/log.h"
+#include "lib/timeval.h"
+#include "vswitch-config.h"
+
+#define MOD "vswitchd"
+
+/* Periodic work (MAC ageing) runs about once a second, as in OVS. */
+#define PERIODIC_INTERVAL_MS 1000
+
+struct options {
+    const char *db_path;
+    const char *unixctl_path;
+    const char *rundir;
+    const char *log_file;
+    const char *pidfile;
+    struct dp_init_args dp;
+    bool verbose;
+};
+
+static void
+usage(void)
+{
+    printf("vswitchd %s — DPDK-accelerated OpenFlow virtual switch daemon\n"
+           "\n"
+           "usage: vswitchd [OPTIONS]\n"
+           "\n"
+           "  --db FILE           config store (default %s/conf.json)\n"
+           "  --rundir DIR        directory of the control socket (default %s)\n"
+           "  --unixctl PATH      control socket (default RUNDIR/vswitchd.ctl)\n"
+           "  --log-file FILE     also log to FILE\n"
+           "  --pidfile FILE      write the daemon's pid to FILE\n"
+           "  --no-huge           run DPDK without hugepages\n"
+           "  --file-prefix P     DPDK runtime file prefix (several daemons"
+           " per host)\n"
+           "  --socket-mem MB     DPDK memory to reserve (default: sized from"
+           " mbufs)\n"
+           "  --n-mbufs N         packet buffers in the mempool\n"
+           "  --eal-args \"...\"    extra DPDK EAL arguments\n"
+           "  -v, --verbose       debug logging\n"
+           "  -h, --help          this help\n"
+           "  -V, --version       print the version\n",
+           VSWITCH_VERSION, VSWITCH_DBDIR, VSWITCH_RUNDIR);
+}
+
+static int
+parse_uint_opt(const char *name, const char *s, unsigned int *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || !*s || *end || v > UINT32_MAX) {
+        fprintf(stderr, "vswitchd: bad value '%s' for %s\n", s, name);
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Returns 0 to run, 1 to exit successfully (help/version), -1 on error. */
+static int
+parse_options(int argc, char *argv[], struct options *o)
+{
+    enum {
+        OPT_DB = 256, OPT_UNIXCTL, OPT_RUNDIR, OPT_LOG_FILE, OPT_PIDFILE,
+        OPT_NO_HUGE, OPT_FILE_PREFIX, OPT_EAL_ARGS, OPT_SOCKET_MEM,
+        OPT_N_MBUFS,
+    };
+    static const struct option longopts[] = {
+        { "db", required_argument, NULL, OPT_DB },
+        { "unixctl", required_argument, NULL, OPT_UNIXCTL },
+        { "rundir", required_argument, NULL, OPT_RUNDIR },
+        { "log-file", required_argument, NULL, OPT_LOG_FILE },
+        { "pidfile", required_argument, NULL, OPT_PIDFILE },
+        { "no-huge", no_argument, NULL, OPT_NO_HUGE },
+        { "file-prefix", required_argument, NULL, OPT_FILE_PREFIX },
+        { "eal-args", required_argument, NULL, OPT_EAL_ARGS },
+        { "socket-mem", required_argument, NULL, OPT_SOCKET_MEM },
+        { "n-mbufs", required_argument, NULL, OPT_N_MBUFS },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    for (;;) {
+        int c = getopt_long(argc, argv, "vhV", longopts, NULL);
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case OPT_DB: o->db_path = optarg; break;
+        case OPT_UNIXCTL: o->unixctl_path = optarg; break;
+        case OPT_RUNDIR: o->rundir = optarg; break;
+        case OPT_LOG_FILE: o->log_file = optarg; break;
+        case OPT_PIDFILE: o->pidfile = optarg; break;
+        case OPT_NO_HUGE: o->dp.no_huge = true; break;
+        case OPT_FILE_PREFIX: o->dp.file_prefix = optarg; break;
+        case OPT_EAL_ARGS: o->dp.eal_extra = optarg; break;
+        case OPT_SOCKET_MEM:
+            if (parse_uint_opt("--socket-mem", optarg,
+                               &o->dp.socket_mem_mb)) {
+                return -1;
+            }
+            break;
+        case OPT_N_MBUFS:
+            if (parse_uint_opt("--n-mbufs", optarg, &o->dp.n_mbufs)) {
+                return -1;
+            }
+            break;
+        case 'v': o->verbose = true; break;
+        case 'h': usage(); return 1;
+        case 'V': printf("vswitchd %s\n", VSWITCH_VERSION); return 1;
+        default:
+            fprintf(stderr, "vswitchd: try --help\n");
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "vswitchd: unexpected argument '%s' (try --help)\n",
+                argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+/* Creates the directory holding 'path' if it is missing (one level: the
+ * parents of /var/run/vswitch or /etc/vswitch always exist). */
+static void
+ensure_parent_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (copy) {
+        mkdir(dirname(copy), 0750);
+        free(copy);
+    }
+}
+
+static int
+write_pidfile(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        return -errno;
+    }
+    fprintf(f, "%ld\n", (long) getpid());
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return -e;
+    }
+    return 0;
+}
+
+static int
+epoll_add(int epfd, int fd)
+{
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Runs until a termination signal or 'exit'. */
+static void
+main_loop(struct ctl_unixctl *server, int sigfd)
+{
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+    int timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    struct itimerspec its = {
+        .it_interval = { .tv_sec = PERIODIC_INTERVAL_MS / 1000 },
+        .it_value = { .tv_sec = PERIODIC_INTERVAL_MS / 1000 },
+    };
+    timerfd_settime(timerfd, 0, &its, NULL);
+    int ctl_fd = ctl_unixctl_fd(server);
+    if (epfd < 0 || timerfd < 0 || epoll_add(epfd, ctl_fd)
+        || epoll_add(epfd, sigfd) || epoll_add(epfd, timerfd)) {
+        VLOG_ERR(MOD, "cannot set up the event loop: %s", strerror(errno));
+        return;
+    }
+
+    bool running = true;
+    while (running && !ctl_bridge_exit_requested()) {
+        struct epoll_event events[8];
+        int n = epoll_wait(epfd, events, 8, -1);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            VLOG_ERR(MOD, "epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            int fd = events[i].data.fd;
+            if (fd == ctl_fd) {
+                ctl_unixctl_run(server);
+            } else if (fd == timerfd) {
+                uint64_t expirations;
+                if (read(timerfd, &expirations, sizeof expirations) > 0) {
+                    dp_run_periodic(time_msec());
+                }
+            } else if (fd == sigfd) {
+                struct signalfd_siginfo si;
+                if (read(sigfd, &si, sizeof si) == sizeof si) {
+                    if (si.ssi_signo == SIGHUP) {
+                        VLOG_INFO(MOD, "SIGHUP ignored (config changes go "
+                                  "through vswitch-ctl)");
+                    } else {
+                        VLOG_INFO(MOD, "caught %s, shutting down",
+                                  strsignal(si.ssi_signo));
+                        running = false;
+                    }
+                }
+            }
+        }
+    }
+    close(timerfd);
+    close(epfd);
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct options o = { .rundir = VSWITCH_RUNDIR };
+    int rc = parse_options(argc, argv, &o);
+    if (rc) {
+        return rc > 0 ? 0 : 1;
+    }
+    char default_db[4096], default_sock[4096];
+    if (!o.db_path) {
+        snprintf(default_db, sizeof default_db, "%s/conf.json",
+                 VSWITCH_DBDIR);
+        o.db_path = default_db;
+    }
+    if (!o.unixctl_path) {
+        snprintf(default_sock, sizeof default_sock, "%s/vswitchd.ctl",
+                 o.rundir);
+        o.unixctl_path = default_sock;
+    }
+    if (o.verbose) {
+        vlog_set_level(VLL_DBG);
+    }
+    if (o.log_file && (rc = vlog_set_file(o.log_file)) < 0) {
+        fprintf(stderr, "vswitchd: cannot open log file %s: %s\n",
+                o.log_file, strerror(-rc));
+        return 1;
+    }
+    ctl_crash_handler_install(o.log_file);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Blocked before any thread exists so every thread inherits it and
+     * the signalfd is the only receiver. */
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigaddset(&term, SIGINT);
+    sigaddset(&term, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &term, NULL);
+    int sigfd = signalfd(-1, &term, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sigfd < 0) {
+        fprintf(stderr, "vswitchd: signalfd: %s\n", strerror(errno));
+        return 1;
+    }
+
+    char err[CTL_ERR_LEN];
+    json_t *doc;
+    ensure_parent_dir(o.db_path);
+    int lock_fd = ctl_config_lock(o.db_path, err, sizeof err);
+    if (lock_fd < 0) {
+        VLOG_ERR(MOD, "%s", err);
+        return 1;
+    }
+    rc = ctl_config_load(o.db_path, &doc, err, sizeof err);
+    if (rc) {
+        VLOG_ERR(MOD, "%s", err);
+        return 1;
+    }
+    /* Probe the store's directory now: a read-only location would
+     * otherwise surface only at the first configuration change. */
+    if (access(o.db_path, F_OK) != 0) {
+        rc = ctl_config_save(o.db_path, doc, err, sizeof err);
+        if (rc) {
+            VLOG_ERR(MOD, "cannot create the config store: %s", err);
+            json_decref(doc);
+            return 1;
+        }
+    }
+
+    ensure_parent_dir(o.unixctl_path);
+    struct ctl_unixctl *server;
+    rc = ctl_unixctl_create(o.unixctl_path, &server, err, sizeof err);
+    if (rc) {
+        VLOG_ERR(MOD, "%s", err);
+        json_decref(doc);
+        return 1;
+    }
+
+    VLOG_INFO(MOD, "vswitchd %s starting (config %s, control socket %s)",
+              VSWITCH_VERSION, o.db_path, o.unixctl_path);
+    char dperr[DP_ERR_LEN] = "";
+    rc = dp_init(&o.dp, dperr, sizeof dperr);
+    if (rc) {
+        VLOG_ERR(MOD, "datapath initialisation failed: %s",
+                 dperr[0] ? dperr : strerror(-rc));
+        ctl_unixctl_destroy(server);
+        json_decref(doc);
+        return 1;
+    }
+
+    ctl_bridge_start(o.db_path, doc);
+    ctl_bridge_register_commands();
+    if (o.pidfile && (rc = write_pidfile(o.pidfile)) < 0) {
+        VLOG_WARN(MOD, "cannot write pidfile %s: %s", o.pidfile,
+                  strerror(-rc));
+    }
+    VLOG_INFO(MOD, "ready");
+
+    main_loop(server, sigfd);
+
+    VLOG_INFO(MOD, "shutting down");
+    ctl_unixctl_destroy(server);
+    ctl_command_unregister_all();
+    dp_fini();
+    ctl_bridge_stop();
+    if (o.pidfile) {
+        unlink(o.pidfile);
+    }
+    close(sigfd);
+    close(lock_fd);
+    VLOG_INFO(MOD, "exited cleanly");
+    return 0;
+}
