@@ -52,6 +52,11 @@ struct dp_init_args {
     unsigned int n_mbufs;
     /* EAL --file-prefix, so several daemons can share a host. */
     const char *file_prefix;
+    /* Tests only: EAL --in-memory instead of a shared file prefix, so
+     * parallel test programs never collide. EAL refuses --in-memory with
+     * --no-huge; there it becomes --no-shconf with a per-process prefix
+     * (file_prefix or "vswitch", then "-PID"), removed by dp_fini(). */
+    bool in_memory;
 };
 
 /* Initializes EAL, the mbuf pool and RCU. Prints the memory plan (mempool
@@ -82,7 +87,9 @@ void dp_bridge_set_mac_table_size(struct dp_bridge *, unsigned int entries);
 json_t *dp_bridge_fdb_dump(struct dp_bridge *);
 void dp_bridge_fdb_flush(struct dp_bridge *);
 
-/* Expires aged MAC entries of every bridge; call about once a second. */
+/* Expires aged MAC entries of every bridge and closes rxq load
+ * measurement windows; call about once a second. 'now_ms' must be
+ * time_msec() (lib/timeval.h): workers stamp learned MACs with it. */
 void dp_run_periodic(int64_t now_ms);
 
 /* ---- ports -------------------------------------------------------------- */
@@ -101,8 +108,14 @@ struct dp_port_spec {
     /* Class options, a JSON object of string values:
      *  dpdk:   "dpdk-devargs" (required), "n_rxq", "n_rxq_desc", "n_txq_desc", "mtu"
      *  system: "n_rxq", "xdp-mode" ("best-effort" | "native" | "generic" |
-     *          "af-packet"), "mtu"
-     *  dummy:  "n_rxq", "mac" */
+     *          "af-packet"), "mtu". best-effort tries AF_XDP and falls back
+     *          to AF_PACKET (WARN with the reason); native = AF_XDP only;
+     *          generic = AF_XDP only, copy mode; af-packet = AF_PACKET only.
+     *          The port name is the kernel interface; it is set up (IFF_UP).
+     *  dummy:  "n_rxq", "mac"
+     * Values may be JSON strings or integers. Changing anything but "mtu"
+     * with dp_port_reconfigure() re-creates the device (brief traffic
+     * loss on that port). */
     json_t *options;
     struct dp_vlan_config vlan;
 };
@@ -125,7 +138,8 @@ int dp_port_get_stats(const char *name, struct dp_port_stats *);
 /* Port state as JSON: {"name", "type", "bridge", "ofport", "port_id" (DPDK),
  * "mac", "mtu", "link": "up"|"down", "n_rxq", "n_txq", "driver",
  * "devargs", "mode" (system: "af_xdp"|"af_packet"), "vlan_mode", "tag",
- * "trunks": [..]}. */
+ * "trunks": [..]}, plus "link_speed_mbps" when the link is up and "error"
+ * when a failed reconfiguration left the device closed. */
 json_t *dp_port_info(const char *name);
 
 /* ---- dummy ports -------------------------------------------------------- */
@@ -156,8 +170,10 @@ void dp_pmd_rebalance(void);
  * "idle_cycles", "busy_pct", "cycles_per_pkt", "sleep_us", "rxqs"}. */
 json_t *dp_pmd_stats(void);
 void dp_pmd_stats_clear(void);
-/* rx queue placement as a JSON array of {"core", "isolated", "rxqs":
- * [{"port", "queue", "enabled", "usage_pct"}]}. */
+/* rx queue placement as a JSON array of {"core", "numa", "isolated",
+ * "rxqs": [{"port", "queue", "enabled", "usage_pct"}]}. usage_pct is the
+ * queue's share of its worker's cycles over the last 5 s window (since the
+ * start before the first window closes). */
 json_t *dp_pmd_rxq_show(void);
 
 #endif

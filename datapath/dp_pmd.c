@@ -1,0 +1,713 @@
+/*
+ * dp_pmd.c — PMD workers: creation and pinning from pmd-cpu-mask, the poll
+ * loop, forwarding through NORMAL with per-port tx buffers, idle back-off,
+ * cycle accounting and per-worker statistics.
+ *
+ * Threads:
+ *  - dp_pmd_main() and everything it calls (dp_pmd_loop, dp_pmd_process,
+ *    dp_pmd_output, dp_pmd_tx_*) run on a worker. They read RCU-published
+ *    state only (poll list, ports by slot, bridge snapshots), allocate
+ *    nothing but mbufs, take no lock unless a port has fewer tx queues than
+ *    writers, and make no syscall on the packet path (time_msec() is vDSO;
+ *    nanosleep only when idle, after going RCU-offline).
+ *  - Every other function runs on the main thread.
+ *
+ * RCU: a worker reports quiescence after each loop iteration, when it holds
+ * no pointer into published state and its tx buffers are empty. So after
+ * dp_rcu_synchronize() a deleted port is neither polled nor transmitted to
+ * and no buffered packet refers to it.
+ */
+#include "dp_private.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include "datapath/dp_parse.h"
+#include "lib/timeval.h"
+
+/* Distinct egress VLAN edits of one frame we share buffers for; NORMAL
+ * yields at most two (tagged / untagged) for a frame in one VLAN. */
+#define DP_MAX_VARIANTS 8
+#define DP_MAX_MASK_CPUS 1024
+
+/* ---- tx buffers (worker) ---------------------------------------------------- */
+
+static void
+dp_pmd_tx_flush(struct dp_pmd *pmd, uint32_t slot)
+{
+    struct dp_txbuf *buf = &pmd->txbufs[slot];
+    uint16_t n = buf->n;
+    if (!n) {
+        return;
+    }
+    buf->n = 0;
+    struct dp_port *port = __atomic_load_n(&dp_state.ports[slot],
+                                           __ATOMIC_ACQUIRE);
+    uint16_t sent = 0;
+    if (likely(port && __atomic_load_n(&port->tx_ready, __ATOMIC_ACQUIRE))) {
+        /* txq 0 is main's; worker slot s uses s + 1 when the device has
+         * enough queues, otherwise queues are shared and locked. */
+        uint16_t qid = (uint16_t) ((pmd->slot + 1) % port->n_txq);
+        if (unlikely(port->txq_shared || pmd->slot + 1 >= port->n_txq)) {
+            rte_spinlock_lock(&port->txq_lock[qid]);
+            sent = rte_eth_tx_burst(port->port_id, qid, buf->pkts, n);
+            rte_spinlock_unlock(&port->txq_lock[qid]);
+        } else {
+            sent = rte_eth_tx_burst(port->port_id, qid, buf->pkts, n);
+        }
+    }
+    if (unlikely(sent < n)) {
+        rte_pktmbuf_free_bulk(&buf->pkts[sent], n - sent);
+        dp_counter_add(&pmd->port_tx_dropped[slot], n - sent);
+        dp_counter_add(&pmd->cnt.dropped, n - sent);
+    }
+    dp_counter_add(&pmd->cnt.tx_packets, sent);
+}
+
+static inline void
+dp_pmd_tx_enqueue(struct dp_pmd *pmd, uint32_t slot, struct rte_mbuf *m)
+{
+    struct dp_txbuf *buf = &pmd->txbufs[slot];
+    if (!buf->dirty) {
+        buf->dirty = true;
+        pmd->dirty[pmd->n_dirty++] = (uint16_t) slot;
+    }
+    buf->pkts[buf->n++] = m;
+    if (buf->n == DP_BURST) {
+        dp_pmd_tx_flush(pmd, slot);
+    }
+}
+
+static void
+dp_pmd_tx_flush_all(struct dp_pmd *pmd)
+{
+    for (unsigned int i = 0; i < pmd->n_dirty; i++) {
+        uint16_t slot = pmd->dirty[i];
+        dp_pmd_tx_flush(pmd, slot);
+        pmd->txbufs[slot].dirty = false;
+    }
+    pmd->n_dirty = 0;
+}
+
+/* ---- VLAN edits (worker) -------------------------------------------------------- */
+
+/* The TCI a frame carries now: FT_VLAN_PRESENT|TCI when its outer tag is an
+ * 802.1Q one, 0 when untagged; other TPIDs never match an output TCI so
+ * they are always rewritten. */
+static inline uint16_t
+dp_frame_tci(const struct ft_key *key)
+{
+    if (!ft_key_has_vlan(key)) {
+        return 0;
+    }
+    if (key->vlans[0].tpid != htons(RTE_ETHER_TYPE_VLAN)) {
+        return 0xffff;   /* never equal to an output TCI */
+    }
+    return ntohs(key->vlans[0].tci);
+}
+
+/* Makes the exclusively owned 'm' (currently carrying 'cur_tci') carry
+ * 'want_tci'. Returns 0 or -1 (frame too short, no headroom). */
+static int
+dp_vlan_apply(struct rte_mbuf **mp, uint16_t cur_tci, uint16_t want_tci)
+{
+    struct rte_mbuf *m = *mp;
+    uint16_t wire_tci = want_tci & (uint16_t) ~FT_VLAN_PRESENT;
+    if (!cur_tci) {
+        /* push */
+        m->vlan_tci = wire_tci;
+        return rte_vlan_insert(mp) ? -1 : 0;
+    }
+    if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) {
+        return -1;
+    }
+    uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+    if (!want_tci) {
+        /* pop: slide the MAC addresses over the tag */
+        memmove(data + RTE_VLAN_HLEN, data, 2 * RTE_ETHER_ADDR_LEN);
+        rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
+        return 0;
+    }
+    /* modify (also turns an 802.1ad outer tag into 802.1Q) */
+    struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)
+        (data + 2 * RTE_ETHER_ADDR_LEN + 2);
+    *(uint16_t *) (void *) (data + 2 * RTE_ETHER_ADDR_LEN) =
+        rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+    vh->vlan_tci = rte_cpu_to_be_16(wire_tci);
+    return 0;
+}
+
+struct dp_variant {
+    uint16_t tci;
+    uint16_t users;
+    struct rte_mbuf *m;
+};
+
+/* Sends 'm' to every output of 'res'. Outputs wanting the frame's bytes as
+ * they are share 'm' by reference count; each other VLAN edit gets its own
+ * copy, except that the last edit reuses 'm' when nobody needs it as is. */
+static void
+dp_pmd_output(struct dp_pmd *pmd, struct rte_mbuf *m, const struct ft_key *key,
+              const struct ft_normal_result *res)
+{
+    uint16_t cur = dp_frame_tci(key);
+
+    if (likely(res->n_outputs == 1)) {
+        const struct ft_normal_output *out = &res->outputs[0];
+        if (out->vlan_tci != cur && dp_vlan_apply(&m, cur, out->vlan_tci)) {
+            rte_pktmbuf_free(m);
+            dp_counter_add(&pmd->cnt.dropped, 1);
+            return;
+        }
+        dp_pmd_tx_enqueue(pmd, out->port, m);
+        return;
+    }
+
+    /* Group outputs by the TCI they want. */
+    struct dp_variant var[DP_MAX_VARIANTS];
+    unsigned int n_var = 0;
+    unsigned int orig_users = 0;
+    for (unsigned int i = 0; i < res->n_outputs; i++) {
+        uint16_t tci = res->outputs[i].vlan_tci;
+        if (tci == cur) {
+            orig_users++;
+            continue;
+        }
+        unsigned int v;
+        for (v = 0; v < n_var && var[v].tci != tci; v++) {
+            continue;
+        }
+        if (v == n_var && n_var < DP_MAX_VARIANTS) {
+            var[n_var].tci = tci;
+            var[n_var].users = 0;
+            var[n_var].m = NULL;
+            n_var++;
+        }
+        if (v < n_var) {
+            var[v].users++;
+        }
+    }
+
+    /* Build the edited variants: copies first, while 'm' is intact. */
+    unsigned int in_place = orig_users || !n_var ? n_var : n_var - 1;
+    for (unsigned int v = 0; v < n_var; v++) {
+        if (v == in_place) {
+            continue;
+        }
+        struct rte_mbuf *c = rte_pktmbuf_copy(m, dp_state.pool, 0,
+                                              UINT32_MAX);
+        if (c && dp_vlan_apply(&c, cur, var[v].tci)) {
+            rte_pktmbuf_free(c);
+            c = NULL;
+        }
+        var[v].m = c;
+    }
+    if (in_place < n_var) {
+        var[in_place].m = dp_vlan_apply(&m, cur, var[in_place].tci) ? NULL
+                                                                    : m;
+    }
+
+    /* Take every reference before the first enqueue: a full tx buffer is
+     * flushed at once, and the driver frees what it sent. */
+    if (orig_users > 1) {
+        rte_mbuf_refcnt_update(m, (int16_t) (orig_users - 1));
+    }
+    for (unsigned int v = 0; v < n_var; v++) {
+        if (var[v].m && var[v].users > 1) {
+            rte_mbuf_refcnt_update(var[v].m, (int16_t) (var[v].users - 1));
+        }
+    }
+    bool m_owned = orig_users || (in_place < n_var && var[in_place].m);
+
+    for (unsigned int i = 0; i < res->n_outputs; i++) {
+        const struct ft_normal_output *out = &res->outputs[i];
+        struct rte_mbuf *send = NULL;
+        if (out->vlan_tci == cur) {
+            send = m;
+        } else {
+            for (unsigned int v = 0; v < n_var; v++) {
+                if (var[v].tci == out->vlan_tci) {
+                    send = var[v].m;
+                    break;
+                }
+            }
+            if (!send) {
+                /* More distinct edits than we group, or a failed copy. */
+                dp_counter_add(&pmd->cnt.dropped, 1);
+                dp_counter_add(&pmd->port_tx_dropped[out->port], 1);
+                continue;
+            }
+        }
+        dp_pmd_tx_enqueue(pmd, out->port, send);
+    }
+    if (!m_owned) {
+        /* Every output went to copies (or failed): 'm' itself is unused. */
+        rte_pktmbuf_free(m);
+    }
+}
+
+/* ---- the poll loop (worker) ------------------------------------------------------ */
+
+static void
+dp_pmd_process(struct dp_pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts,
+               uint16_t n)
+{
+    struct dp_bridge *br = in->bridge;
+    const struct ft_normal_ports *nports =
+        __atomic_load_n(&br->nports, __ATOMIC_ACQUIRE);
+    struct ft_mac_table *mac = __atomic_load_n(&br->mac, __ATOMIC_ACQUIRE);
+    int64_t now_ms = time_msec();
+    struct ft_normal_result *res = &pmd->result;
+    uint64_t dropped = 0;
+
+    for (uint16_t i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        if (i + 1 < n) {
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+        }
+        struct ft_key key;
+        struct dp_parse_layers layers;
+        dp_parse_mbuf(m, in->ofport, &key, &layers);
+        ft_normal_xlate(nports, mac, &key, in->slot, now_ms, res);
+        if (unlikely(res->dropped || !res->n_outputs)) {
+            if (res->dropped) {
+                dp_counter_add(&pmd->port_rx_dropped[in->slot], 1);
+            }
+            rte_pktmbuf_free(m);
+            dropped++;
+            continue;
+        }
+        dp_pmd_output(pmd, m, &key, res);
+    }
+    if (dropped) {
+        dp_counter_add(&pmd->cnt.dropped, dropped);
+    }
+}
+
+static void
+dp_pmd_loop(struct dp_pmd *pmd)
+{
+    unsigned int sleep_us = 0;
+    uint64_t prev = rte_rdtsc();
+    uint64_t tsc_per_us = rte_get_tsc_hz() / 1000000;
+    if (!tsc_per_us) {
+        tsc_per_us = 1;
+    }
+
+    while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
+        const struct dp_poll_list *list =
+            __atomic_load_n(&pmd->poll, __ATOMIC_ACQUIRE);
+        uint64_t busy = 0, idle = 0, packets = 0, batches = 0;
+
+        for (unsigned int i = 0; list && i < list->n; i++) {
+            const struct dp_poll_entry *e = &list->entries[i];
+            struct rte_mbuf *pkts[DP_BURST];
+            uint16_t n = rte_eth_rx_burst(e->port_id, e->qid, pkts, DP_BURST);
+            if (n) {
+                dp_pmd_process(pmd, e->port, pkts, n);
+                dp_pmd_tx_flush_all(pmd);
+            }
+            uint64_t now = rte_rdtsc();
+            uint64_t spent = now - prev;
+            prev = now;
+            if (n) {
+                busy += spent;
+                packets += n;
+                batches++;
+                dp_counter_add(&e->rxq->cycles, spent);
+                dp_counter_add(&e->rxq->packets, n);
+            } else {
+                idle += spent;
+            }
+        }
+        if (!list || !list->n) {
+            uint64_t now = rte_rdtsc();
+            idle += now - prev;
+            prev = now;
+        }
+        if (busy) {
+            dp_counter_add(&pmd->cnt.busy_cycles, busy);
+            dp_counter_add(&pmd->cnt.packets, packets);
+            dp_counter_add(&pmd->cnt.rx_batches, batches);
+        }
+
+        /* Nothing of the published state is held past this point. */
+        rte_rcu_qsbr_quiescent(dp_state.qsbr, pmd->slot);
+
+        unsigned int max_sleep = __atomic_load_n(&dp_state.pmd_max_sleep_us,
+                                                 __ATOMIC_RELAXED);
+        if (packets || !max_sleep) {
+            sleep_us = 0;
+        } else {
+            sleep_us = sleep_us ? MIN(sleep_us * 2, max_sleep) : 1;
+            /* Offline: main never waits for a sleeping worker. */
+            rte_rcu_qsbr_thread_offline(dp_state.qsbr, pmd->slot);
+            struct timespec ts = {
+                .tv_sec = sleep_us / 1000000,
+                .tv_nsec = (long) (sleep_us % 1000000) * 1000,
+            };
+            nanosleep(&ts, NULL);
+            rte_rcu_qsbr_thread_online(dp_state.qsbr, pmd->slot);
+            uint64_t now = rte_rdtsc();
+            uint64_t slept = now - prev;
+            prev = now;
+            idle += slept;
+            dp_counter_add(&pmd->cnt.sleep_us, slept / tsc_per_us);
+        }
+        if (idle) {
+            dp_counter_add(&pmd->cnt.idle_cycles, idle);
+        }
+    }
+    dp_pmd_tx_flush_all(pmd);
+}
+
+static void *
+dp_pmd_main(void *arg)
+{
+    struct dp_pmd *pmd = arg;
+    char name[16];
+    snprintf(name, sizeof name, "pmd-c%02u", pmd->core);
+    pthread_setname_np(pthread_self(), name);
+
+    if (rte_thread_register()) {
+        VLOG_ERR(DP_LOG, "PMD on core %u: cannot register with EAL: %s",
+                 pmd->core, rte_strerror(rte_errno));
+        __atomic_store_n(&pmd->failed, true, __ATOMIC_RELEASE);
+        return NULL;
+    }
+    pmd->numa = (int) rte_socket_id();
+    rte_rcu_qsbr_thread_register(dp_state.qsbr, pmd->slot);
+    rte_rcu_qsbr_thread_online(dp_state.qsbr, pmd->slot);
+    __atomic_store_n(&pmd->ready, true, __ATOMIC_RELEASE);
+
+    dp_pmd_loop(pmd);
+
+    rte_rcu_qsbr_thread_offline(dp_state.qsbr, pmd->slot);
+    rte_rcu_qsbr_thread_unregister(dp_state.qsbr, pmd->slot);
+    rte_thread_unregister();
+    return NULL;
+}
+
+/* ---- worker lifecycle (main) ---------------------------------------------------- */
+
+static struct dp_pmd *
+dp_pmd_start(unsigned int core, char *err, size_t errlen)
+{
+    int slot = -1;
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        if (!dp_state.pmds[i]) {
+            slot = (int) i;
+            break;
+        }
+    }
+    if (slot < 0) {
+        dp_set_error(err, errlen, "too many PMD workers (max %d)",
+                     DP_MAX_PMDS);
+        return NULL;
+    }
+    struct dp_pmd *pmd = rte_zmalloc("dp_pmd", sizeof *pmd,
+                                     RTE_CACHE_LINE_SIZE);
+    if (!pmd) {
+        dp_set_error(err, errlen, "out of memory for a PMD worker");
+        return NULL;
+    }
+    pmd->core = core;
+    pmd->slot = (unsigned int) slot;
+    pmd->numa = -1;
+
+    pthread_attr_t attr;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    pthread_attr_init(&attr);
+    pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+    int error = pthread_create(&pmd->thread, &attr, dp_pmd_main, pmd);
+    pthread_attr_destroy(&attr);
+    if (error) {
+        dp_set_error(err, errlen, "cannot start PMD on core %u: %s", core,
+                     strerror(error));
+        rte_free(pmd);
+        return NULL;
+    }
+    /* Wait until it is registered, so its failures are ours to report. */
+    for (int i = 0; i < 5000; i++) {
+        if (__atomic_load_n(&pmd->ready, __ATOMIC_ACQUIRE)
+            || __atomic_load_n(&pmd->failed, __ATOMIC_ACQUIRE)) {
+            break;
+        }
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (!__atomic_load_n(&pmd->ready, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&pmd->stop, true, __ATOMIC_RELEASE);
+        pthread_join(pmd->thread, NULL);
+        dp_set_error(err, errlen, "PMD on core %u failed to start", core);
+        rte_free(pmd);
+        return NULL;
+    }
+    dp_state.pmds[slot] = pmd;
+    dp_state.n_pmds++;
+    VLOG_INFO(DP_LOG, "PMD worker started on core %u (numa %d)", core,
+              pmd->numa);
+    return pmd;
+}
+
+static void
+dp_pmd_join(struct dp_pmd *pmd)
+{
+    __atomic_store_n(&pmd->stop, true, __ATOMIC_RELEASE);
+    pthread_join(pmd->thread, NULL);
+    /* Keep its port drop counts in the ports' totals. */
+    for (unsigned int i = 0; i < DP_MAX_PORTS; i++) {
+        struct dp_port *port = dp_state.ports[i];
+        if (port) {
+            port->retired_rx_dropped += pmd->port_rx_dropped[i];
+            port->retired_tx_dropped += pmd->port_tx_dropped[i];
+        }
+    }
+    dp_state.pmds[pmd->slot] = NULL;
+    dp_state.n_pmds--;
+    free(pmd->poll);
+    VLOG_INFO(DP_LOG, "PMD worker on core %u stopped", pmd->core);
+    rte_free(pmd);
+}
+
+void
+dp_pmd_stop_all(void)
+{
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        if (dp_state.pmds[i]) {
+            dp_state.pmds[i]->retiring = true;
+        }
+    }
+    dp_rxq_reassign();
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        if (dp_state.pmds[i]) {
+            dp_pmd_join(dp_state.pmds[i]);
+        }
+    }
+}
+
+void
+dp_pmd_publish_poll_lists(struct dp_poll_list **lists)
+{
+    struct dp_poll_list *old[DP_MAX_PMDS];
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        struct dp_pmd *pmd = dp_state.pmds[i];
+        old[i] = NULL;
+        if (pmd) {
+            old[i] = pmd->poll;
+            __atomic_store_n(&pmd->poll, lists[i], __ATOMIC_RELEASE);
+        } else {
+            free(lists[i]);
+        }
+    }
+    dp_rcu_synchronize();
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        free(old[i]);
+    }
+}
+
+/* Parses a hex CPU mask of any width into 'cpus' (bitmap). */
+static int
+dp_parse_cpu_mask(const char *mask, uint64_t *cpus, size_t n_words,
+                  char *err, size_t errlen)
+{
+    memset(cpus, 0, n_words * sizeof *cpus);
+    const char *s = mask;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        s += 2;
+    }
+    size_t len = strlen(s);
+    if (!len) {
+        dp_set_error(err, errlen, "pmd-cpu-mask '%s' is empty", mask);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[len - 1 - i];
+        unsigned int v;
+        if (c >= '0' && c <= '9') {
+            v = (unsigned int) (c - '0');
+        } else if (c >= 'a' && c <= 'f') {
+            v = (unsigned int) (c - 'a' + 10);
+        } else if (c >= 'A' && c <= 'F') {
+            v = (unsigned int) (c - 'A' + 10);
+        } else {
+            dp_set_error(err, errlen, "pmd-cpu-mask '%s' is not hexadecimal",
+                         mask);
+            return -EINVAL;
+        }
+        if (v && i * 4 >= n_words * 64) {
+            dp_set_error(err, errlen, "pmd-cpu-mask '%s' names a CPU above "
+                         "%zu", mask, n_words * 64 - 1);
+            return -EINVAL;
+        }
+        if (v) {
+            cpus[i / 16] |= (uint64_t) v << ((i % 16) * 4);
+        }
+    }
+    return 0;
+}
+
+int
+dp_set_pmd_cpu_mask(const char *mask, char *err, size_t errlen)
+{
+    if (!dp_state.initialized) {
+        dp_set_error(err, errlen, "datapath is not initialized");
+        return -ENODEV;
+    }
+    uint64_t cpus[DP_MAX_MASK_CPUS / 64];
+    if (!mask) {
+        mask = "";
+    }
+    int error = dp_parse_cpu_mask(mask, cpus, ARRAY_SIZE(cpus), err, errlen);
+    if (error) {
+        return error;
+    }
+    /* Checked against the affinity the process had before EAL pinned the
+     * main thread to its core. */
+    unsigned int n = 0;
+    for (unsigned int cpu = 0; cpu < DP_MAX_MASK_CPUS; cpu++) {
+        if (!(cpus[cpu / 64] & (1ULL << (cpu % 64)))) {
+            continue;
+        }
+        if (cpu >= (unsigned int) CPU_SETSIZE
+            || (!CPU_ISSET(cpu, &dp_state.allowed_cpus))) {
+            dp_set_error(err, errlen, "pmd-cpu-mask '%s': CPU %u is not "
+                         "available to this process", mask, cpu);
+            return -EINVAL;
+        }
+        n++;
+    }
+    if (!n) {
+        dp_set_error(err, errlen, "pmd-cpu-mask '%s' selects no CPU", mask);
+        return -EINVAL;
+    }
+    if (n > DP_MAX_PMDS) {
+        dp_set_error(err, errlen, "pmd-cpu-mask '%s' selects %u CPUs (max "
+                     "%d)", mask, n, DP_MAX_PMDS);
+        return -EINVAL;
+    }
+
+    /* Start the new workers first so rx queues move without a gap. */
+    for (unsigned int cpu = 0; cpu < DP_MAX_MASK_CPUS; cpu++) {
+        if (!(cpus[cpu / 64] & (1ULL << (cpu % 64)))) {
+            continue;
+        }
+        bool have = false;
+        for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+            if (dp_state.pmds[i] && dp_state.pmds[i]->core == cpu) {
+                have = true;
+            }
+        }
+        if (!have && !dp_pmd_start(cpu, err, errlen)) {
+            return -EAGAIN;
+        }
+    }
+    bool retiring = false;
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        struct dp_pmd *pmd = dp_state.pmds[i];
+        if (pmd && !(cpus[pmd->core / 64] & (1ULL << (pmd->core % 64)))) {
+            pmd->retiring = true;
+            retiring = true;
+        }
+    }
+    dp_rxq_reassign();
+    if (retiring) {
+        for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+            struct dp_pmd *pmd = dp_state.pmds[i];
+            if (pmd && pmd->retiring) {
+                dp_pmd_join(pmd);
+            }
+        }
+    }
+    VLOG_INFO(DP_LOG, "pmd-cpu-mask set to %s: %u worker(s)", mask,
+              dp_state.n_pmds);
+    return 0;
+}
+
+void
+dp_set_pmd_max_sleep(unsigned int usec)
+{
+    __atomic_store_n(&dp_state.pmd_max_sleep_us, usec, __ATOMIC_RELAXED);
+}
+
+/* ---- statistics (main) -------------------------------------------------------- */
+
+static uint64_t
+dp_stat(const struct dp_pmd *pmd, size_t offset)
+{
+    const uint64_t *now = (const uint64_t *)
+        (const void *) ((const char *) &pmd->cnt + offset);
+    const uint64_t *base = (const uint64_t *)
+        (const void *) ((const char *) &pmd->cleared + offset);
+    return dp_counter_read(now) - *base;
+}
+
+#define DP_STAT(PMD, FIELD) \
+    dp_stat(PMD, offsetof(struct dp_pmd_counters, FIELD))
+
+json_t *
+dp_pmd_stats(void)
+{
+    json_t *array = json_array();
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        const struct dp_pmd *pmd = dp_state.pmds[i];
+        if (!pmd) {
+            continue;
+        }
+        uint64_t packets = DP_STAT(pmd, packets);
+        uint64_t batches = DP_STAT(pmd, rx_batches);
+        uint64_t busy = DP_STAT(pmd, busy_cycles);
+        uint64_t idle = DP_STAT(pmd, idle_cycles);
+        unsigned int n_rxqs = pmd->poll ? pmd->poll->n : 0;
+        json_array_append_new(array, json_pack(
+            "{s:I, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:I, "
+            "s:I}",
+            "core", (json_int_t) pmd->core,
+            "numa", pmd->numa,
+            "packets", (json_int_t) packets,
+            "rx_batches", (json_int_t) batches,
+            "avg_batch", batches ? (double) packets / (double) batches : 0.0,
+            "tx_packets", (json_int_t) DP_STAT(pmd, tx_packets),
+            "dropped", (json_int_t) DP_STAT(pmd, dropped),
+            "busy_cycles", (json_int_t) busy,
+            "idle_cycles", (json_int_t) idle,
+            "busy_pct", busy + idle ? 100.0 * (double) busy
+                                      / (double) (busy + idle) : 0.0,
+            "cycles_per_pkt", packets ? (double) busy / (double) packets
+                                      : 0.0,
+            "sleep_us", (json_int_t) DP_STAT(pmd, sleep_us),
+            "rxqs", (json_int_t) n_rxqs));
+    }
+    return array;
+}
+
+void
+dp_pmd_stats_clear(void)
+{
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        struct dp_pmd *pmd = dp_state.pmds[i];
+        if (!pmd) {
+            continue;
+        }
+        const uint64_t *src = (const uint64_t *) (const void *) &pmd->cnt;
+        uint64_t *dst = (uint64_t *) (void *) &pmd->cleared;
+        for (size_t w = 0; w < sizeof pmd->cnt / sizeof(uint64_t); w++) {
+            dst[w] = dp_counter_read(&src[w]);
+        }
+    }
+}
