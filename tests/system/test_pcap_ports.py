@@ -19,16 +19,18 @@ def test_pcap_forwards_every_packet(vswitchd, tmp_path):
     wrpcap(str(tmp_path / "in.pcap"), frames)
     wrpcap(str(tmp_path / "empty.pcap"), [])
     vswitchd.ctl("add-br", "br0")
-    vswitchd.ctl("add-port", "br0", "pin", "--", "type=dpdk",
-                 f"options:dpdk-devargs=net_pcap_in,rx_pcap={tmp_path}/in.pcap,"
-                 f"tx_pcap={tmp_path}/in-tx.pcap")
+    # The output port first: the input port starts reading its file as soon
+    # as it is added.
     vswitchd.ctl("add-port", "br0", "pout", "--", "type=dpdk",
                  f"options:dpdk-devargs=net_pcap_out,rx_pcap={tmp_path}/empty.pcap,"
                  f"tx_pcap={tmp_path}/out.pcap")
+    vswitchd.ctl("add-port", "br0", "pin", "--", "type=dpdk",
+                 f"options:dpdk-devargs=net_pcap_in,rx_pcap={tmp_path}/in.pcap,"
+                 f"tx_pcap={tmp_path}/in-tx.pcap")
 
     def tx_count():
         for s in vswitchd.ctl_json("port-stats"):
-            if s.get("name", s.get("port")) == "pout":
+            if s["port"] == "pout":
                 return s["tx_packets"]
         return 0
     wait_for(lambda: tx_count() >= N_FRAMES, timeout=20,
