@@ -14,20 +14,40 @@ import sys
 import xml.etree.ElementTree as ET
 
 
+def cmocka_cases(output):
+    """Counts cmocka's per-case verdict lines: (passed, failed names)."""
+    passed, failed = 0, []
+    for line in output.splitlines():
+        if line.startswith("[       OK ] "):
+            passed += 1
+        elif line.startswith(("[  FAILED  ] ", "[  ERROR   ] ")) \
+                and "test(s)" not in line:
+            failed.append(line[13:].strip())
+    return passed, failed
+
+
 def meson_results(path):
+    """One meson test is a cmocka program of many cases, or one check (a
+    fuzzer). Cases are counted where cmocka reported them; a program that
+    failed without naming a failed case counts as one failure."""
     passed, failed, skipped, failures = 0, 0, 0, []
     for line in path.read_text().splitlines():
         if not line.strip():
             continue
         t = json.loads(line)
+        name = t.get("name", "?")
         result = t.get("result", "FAIL")
-        if result in ("OK", "EXPECTEDFAIL"):
-            passed += 1
-        elif result == "SKIP":
+        case_pass, case_fail = cmocka_cases(t.get("stdout", "") or "")
+        ok = result in ("OK", "EXPECTEDFAIL")
+        if result == "SKIP":
             skipped += 1
-        else:
+            continue
+        passed += case_pass if case_pass or case_fail else int(ok)
+        failed += len(case_fail)
+        failures += [f"{name}: {c}" for c in case_fail]
+        if not ok and not case_fail:
             failed += 1
-            failures.append(t.get("name", "?"))
+            failures.append(f"{name} ({result})")
     return passed, failed, skipped, failures
 
 
