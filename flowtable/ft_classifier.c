@@ -1,37 +1,28 @@
 /*
  * ft_classifier.c — tuple-space search classifier (interface and model in
- * ft_classifier.h).
+ * ft_classifier.h): the classifier-level logic. The subtables it searches
+ * (per-mask hash table of rule lists, staged-lookup indexes, rank heap)
+ * are in ft_cls_subtable.c, their layout in ft_cls_private.h; the prefix
+ * tries in ft_trie.c.
  *
- * Threads: ft_cls_lookup() runs on any registered reader thread, lock-free;
- * every other function runs on the single writer (main) thread.
+ * Threads: ft_cls_lookup() (and ft_cls_rule_visible()) run on any
+ * registered reader thread, lock-free and allocation-free; every other
+ * function here, and everything in ft_cls_subtable.c, runs on the single
+ * writer (main) thread.
  *
- * Data structures, and how each stays safe for concurrent readers:
+ * Data structures kept here, and how each stays safe for concurrent
+ * readers:
  *
  *  cls->pvec       RCU-published array of (best rank held, subtable)
  *                  sorted best first. Replaced whole (copy on write) when a
  *                  subtable appears, disappears or its best rank changes.
- *  subtable        One per distinct mask. Its compact mask (the nonzero
- *                  mask words and their key word indexes, grouped by stage)
- *                  is immutable after creation.
- *  subtable->table Open-addressing hash table, linear probing, one slot
- *                  per distinct masked key: its hash and the head of an
- *                  RCU list of the rules with that masked key, sorted by
- *                  priority (desc) then seq (asc). The head rule's own
- *                  (pre-masked) key is what probes compare with, so a hit
- *                  costs two dependent cache misses: slot, then rule.
- *                  A slot goes NULL -> rule -> (other head rules) ->
- *                  TOMBSTONE, never back to NULL, and its hash is written
- *                  before its first head, so a reader that sees a rule sees
- *                  the right hash. Growth or too many tombstones: rebuilt
- *                  into a new array, published, old one retired.
- *  subtable->index One per stage but the last: a set of the hashes of the
- *                  masked-key prefixes up to that stage, with reference
- *                  counts, packed in one 64-bit word per slot so readers
- *                  read it atomically. Count 0 = tombstone.
- *  rule lists      Linking and unlinking a rule is a single release store
- *                  (into the slot for a new head); a removed rule keeps its
- *                  'next' so a reader standing on it can go on.
- *  tries           ft_trie.c, one per address field.
+ *  cls->all/map    Writer only: every subtable, and the same chained by
+ *                  mask hash to find a rule's subtable.
+ *  cls->tries      ft_trie.c, one per address field, holding the prefixes
+ *                  of the subtables' masked keys (see ft_cls_private.h for
+ *                  which subtables use them).
+ *  rules           A rule's version range is read atomically by readers.
+ *  subtables       See ft_cls_private.h.
  *
  * Memory is retired through cls_retire(): freed after a grace period of the
  * qsbr, at once without one.
@@ -52,96 +43,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include "ft_cls_private.h"
 #include "ft_trie.h"
 
-#define CLS_N_STAGES 4
-#define CLS_HASH_BASIS 0x5bd1e995u
-#define CLS_TOMBSTONE ((struct ft_cls_rule *) (uintptr_t) 1)
-/* Smallest hash table / index: small enough for one-rule subtables, large
- * enough that tiny tables never rehash. */
-#define CLS_MIN_SLOTS 8
 /* Deferred frees are checked against the qsbr once this many are pending,
  * so a long batch does not hoard memory. */
 #define CLS_RECLAIM_BATCH 256
-
-typedef uint64_t cls_word __attribute__((may_alias));
-
-static inline const cls_word *
-key_words(const struct ft_key *key)
-{
-    return (const cls_word *) (const void *) key;
-}
-
-static inline cls_word *
-key_words_rw(struct ft_key *key)
-{
-    return (cls_word *) (void *) key;
-}
-
-/* ---- the address fields that have prefix tries ----------------------- */
-
-enum { CLS_TRIE_NW_SRC, CLS_TRIE_NW_DST, CLS_TRIE_IPV6_SRC, CLS_TRIE_IPV6_DST,
-       CLS_N_TRIES };
-
-static const struct {
-    uint16_t ofs;                /* byte offset in struct ft_key */
-    uint16_t len;                /* bytes */
-} trie_fields[CLS_N_TRIES] = {
-    [CLS_TRIE_NW_SRC]   = { offsetof(struct ft_key, nw_src), 4 },
-    [CLS_TRIE_NW_DST]   = { offsetof(struct ft_key, nw_dst), 4 },
-    [CLS_TRIE_IPV6_SRC] = { offsetof(struct ft_key, ipv6_src), 16 },
-    [CLS_TRIE_IPV6_DST] = { offsetof(struct ft_key, ipv6_dst), 16 },
-};
-
-/* The field's bytes as host-order 32-bit words, MSB first, zero padded. */
-static inline void
-trie_field_value(const struct ft_key *key, unsigned int t,
-                 uint32_t value[FT_TRIE_WORDS])
-{
-    const uint8_t *p = (const uint8_t *) key + trie_fields[t].ofs;
-    unsigned int i;
-    for (i = 0; i < trie_fields[t].len / 4u; i++) {
-        uint32_t be;
-        memcpy(&be, p + 4 * i, 4);
-        value[i] = rte_be_to_cpu_32(be);
-    }
-    for (; i < FT_TRIE_WORDS; i++) {
-        value[i] = 0;
-    }
-}
-
-/* Prefix length of the field's mask in 'mask', or -1 if it is not a CIDR
- * prefix (leading ones, then zeros). 0 = field wildcarded. */
-static int
-trie_field_plen(const struct ft_key *mask, unsigned int t)
-{
-    uint32_t v[FT_TRIE_WORDS];
-    trie_field_value(mask, t, v);
-    unsigned int n_words = trie_fields[t].len / 4u, plen = 0, i;
-    for (i = 0; i < n_words && v[i] == UINT32_MAX; i++) {
-        plen += 32;
-    }
-    if (i < n_words) {
-        uint32_t w = v[i];
-        unsigned int ones = w == 0 ? 0 : (unsigned int) __builtin_clz(~w);
-        if (ones < 32 && (w << ones) != 0) {
-            return -1;
-        }
-        plen += ones;
-        for (i++; i < n_words; i++) {
-            if (v[i]) {
-                return -1;
-            }
-        }
-    }
-    return (int) plen;
-}
 
 /* Sets the first 'n' bits of field 't' in 'wc'. */
 static inline void
@@ -158,55 +70,6 @@ wc_set_prefix(cls_word *wc, unsigned int t, unsigned int n)
 }
 
 /* ---- structures -------------------------------------------------------- */
-
-struct cls_slot {
-    uint32_t hash;
-    struct ft_cls_rule *head;          /* NULL, best rule, or CLS_TOMBSTONE */
-};
-
-struct cls_table {
-    uint32_t mask;                     /* n_slots - 1 */
-    uint32_t n_used;                   /* writer: live + tombstones */
-    uint32_t n_live;                   /* writer */
-    struct cls_slot slots[];
-};
-
-struct cls_index {
-    uint32_t mask;
-    uint32_t n_used;                   /* writer: live + tombstones */
-    uint32_t n_live;                   /* writer */
-    uint64_t slots[];                  /* hash << 32 | refcount; 0 = empty */
-};
-
-struct cls_trie_check {
-    uint8_t trie;                      /* CLS_TRIE_* */
-    uint8_t stage;                     /* compact stage it is checked at */
-    uint8_t plen;                      /* the subtable's prefix length */
-};
-
-struct cls_subtable {
-    /* Read by lookups; immutable after creation except the pointers. */
-    uint8_t n_words;
-    uint8_t n_stages;
-    uint8_t n_trie_checks;
-    uint8_t stage_end[CLS_N_STAGES];   /* exclusive, into idx[]/mask[] */
-    struct cls_trie_check trie_check[CLS_N_TRIES];
-    struct cls_table *table;           /* RCU */
-    struct cls_index *index[CLS_N_STAGES - 1];   /* RCU */
-    uint8_t idx[FT_KEY_U64S];          /* key word of each compact word */
-    uint64_t mask[FT_KEY_U64S];        /* mask value of each compact word */
-
-    /* Writer only. */
-    struct ft_mask full_mask;
-    uint32_t mask_hash;
-    uint32_t n_rules;
-    int32_t max_priority;              /* rank last put in the pvec: */
-    uint64_t max_seq;                  /* never below the best rule's */
-    struct ft_cls_rule **heap;         /* its rules, a max-heap by rank */
-    uint32_t heap_cap;
-    size_t all_pos;                    /* position in cls->all */
-    struct cls_subtable *map_next;     /* chain in cls->map */
-};
 
 struct cls_pvec_entry {
     int32_t max_priority;
@@ -313,8 +176,8 @@ ft_cls_defer_free(struct ft_cls *cls, void (*fn)(void *), void *arg)
     return 0;
 }
 
-/* Frees internal memory 'p' after a grace period. */
-static void
+/* Frees internal memory 'p' after a grace period (ft_cls_private.h). */
+void
 cls_retire(struct ft_cls *cls, void *p)
 {
     ft_cls_defer_free(cls, free, p);
@@ -326,314 +189,7 @@ trie_retire(void *aux, void *node)
     cls_retire(aux, node);
 }
 
-/* ---- hash tables (shared shape: power-of-two slots, linear probing) ---- */
-
-static uint32_t
-slots_for(uint32_t n_live)
-{
-    uint32_t n = CLS_MIN_SLOTS;
-    while (n < n_live * 4u) {          /* rebuild to at most 1/4 full */
-        n *= 2;
-    }
-    return n;
-}
-
-static struct cls_table *
-table_new(uint32_t n_slots)
-{
-    struct cls_table *t = calloc(1, sizeof *t + n_slots * sizeof t->slots[0]);
-    if (t) {
-        t->mask = n_slots - 1;
-    }
-    return t;
-}
-
-static struct cls_index *
-index_new(uint32_t n_slots)
-{
-    struct cls_index *ix = calloc(1, sizeof *ix + n_slots * sizeof(uint64_t));
-    if (ix) {
-        ix->mask = n_slots - 1;
-    }
-    return ix;
-}
-
-/* Index slots store the hash in the high half; a zero hash would look like
- * an empty slot, so it is stored (and probed) as 1. */
-static inline uint32_t
-index_hash(uint32_t hash)
-{
-    return hash ? hash : 1;
-}
-
-static inline bool
-index_contains(const struct cls_index *ix, uint32_t hash)
-{
-    hash = index_hash(hash);
-    for (uint32_t i = hash & ix->mask;; i = (i + 1) & ix->mask) {
-        uint64_t s = __atomic_load_n(&ix->slots[i], __ATOMIC_RELAXED);
-        if (!s) {
-            return false;
-        }
-        if ((uint32_t) (s >> 32) == hash && (uint32_t) s) {
-            return true;
-        }
-    }
-}
-
-/* Writer: the slot holding 'hash' (live or tombstone), or NULL. */
-static uint64_t *
-index_find_slot(struct cls_index *ix, uint32_t hash)
-{
-    for (uint32_t i = hash & ix->mask;; i = (i + 1) & ix->mask) {
-        uint64_t s = ix->slots[i];
-        if (!s) {
-            return NULL;
-        }
-        if ((uint32_t) (s >> 32) == hash && (uint32_t) s) {
-            return &ix->slots[i];
-        }
-    }
-}
-
-/* Writer: makes sure one more distinct hash fits in the index at
- * '*ixp' (rebuilding it if needed). 0 or -ENOMEM. */
-static int
-index_reserve(struct ft_cls *cls, struct cls_index **ixp)
-{
-    struct cls_index *ix = *ixp;
-    if ((ix->n_used + 1) * 2 <= ix->mask + 1) {
-        return 0;
-    }
-    struct cls_index *nix = index_new(slots_for(ix->n_live + 1));
-    if (!nix) {
-        return -ENOMEM;
-    }
-    for (uint32_t i = 0; i <= ix->mask; i++) {
-        uint64_t s = ix->slots[i];
-        if ((uint32_t) s) {
-            uint32_t j = (uint32_t) (s >> 32) & nix->mask;
-            while (nix->slots[j]) {
-                j = (j + 1) & nix->mask;
-            }
-            nix->slots[j] = s;
-            nix->n_used++;
-            nix->n_live++;
-        }
-    }
-    __atomic_store_n(ixp, nix, __ATOMIC_RELEASE);
-    cls_retire(cls, ix);
-    return 0;
-}
-
-/* Writer: adds a reference to 'hash'; room must have been reserved. */
-static void
-index_ref(struct cls_index *ix, uint32_t hash)
-{
-    hash = index_hash(hash);
-    uint64_t *s = index_find_slot(ix, hash);
-    if (s) {
-        __atomic_store_n(s, *s + 1, __ATOMIC_RELAXED);
-        return;
-    }
-    uint32_t i = hash & ix->mask;
-    while (ix->slots[i]) {
-        i = (i + 1) & ix->mask;
-    }
-    __atomic_store_n(&ix->slots[i], (uint64_t) hash << 32 | 1,
-                     __ATOMIC_RELEASE);
-    ix->n_used++;
-    ix->n_live++;
-}
-
-static void
-index_unref(struct cls_index *ix, uint32_t hash)
-{
-    uint64_t *s = index_find_slot(ix, index_hash(hash));
-    if (s) {
-        __atomic_store_n(s, *s - 1, __ATOMIC_RELAXED);
-        if (!(uint32_t) *s) {
-            ix->n_live--;              /* now a tombstone */
-        }
-    }
-}
-
-/* ---- subtables --------------------------------------------------------- */
-
-/* Hash of the first 'n_words' compact words of 'kw' masked by 'st': the
- * whole masked key (st->n_words), or its prefix up to a stage's end. */
-static uint32_t
-subtable_hash(const struct cls_subtable *st, const cls_word *kw,
-              unsigned int n_words)
-{
-    uint32_t hash = CLS_HASH_BASIS;
-    for (unsigned int i = 0; i < n_words; i++) {
-        hash = rte_hash_crc_8byte(kw[st->idx[i]] & st->mask[i], hash);
-    }
-    return hash;
-}
-
-/* Does 'kw' masked by 'st' equal the (pre-masked) key of rule 'r'? */
-static inline bool
-key_matches_rule(const struct cls_subtable *st, const struct ft_cls_rule *r,
-                 const cls_word *kw)
-{
-    const cls_word *rk = key_words(&r->match.key);
-    for (unsigned int i = 0; i < st->n_words; i++) {
-        unsigned int w = st->idx[i];
-        if ((kw[w] & st->mask[i]) != rk[w]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Writer: the slot of the entry for 'kw' in 't', or NULL. */
-static struct cls_slot *
-table_find_slot(const struct cls_subtable *st, struct cls_table *t,
-                uint32_t hash, const cls_word *kw)
-{
-    for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-        struct ft_cls_rule *head = t->slots[i].head;
-        if (!head) {
-            return NULL;
-        }
-        if (head != CLS_TOMBSTONE && t->slots[i].hash == hash
-            && key_matches_rule(st, head, kw)) {
-            return &t->slots[i];
-        }
-    }
-}
-
-static int
-table_reserve(struct ft_cls *cls, struct cls_subtable *st)
-{
-    struct cls_table *t = st->table;
-    if ((t->n_used + 1) * 2 <= t->mask + 1) {
-        return 0;
-    }
-    struct cls_table *nt = table_new(slots_for(t->n_live + 1));
-    if (!nt) {
-        return -ENOMEM;
-    }
-    for (uint32_t i = 0; i <= t->mask; i++) {
-        struct ft_cls_rule *head = t->slots[i].head;
-        if (head && head != CLS_TOMBSTONE) {
-            uint32_t j = t->slots[i].hash & nt->mask;
-            while (nt->slots[j].head) {
-                j = (j + 1) & nt->mask;
-            }
-            nt->slots[j] = t->slots[i];
-            nt->n_used++;
-            nt->n_live++;
-        }
-    }
-    __atomic_store_n(&st->table, nt, __ATOMIC_RELEASE);
-    cls_retire(cls, t);
-    return 0;
-}
-
-static void
-subtable_free(struct cls_subtable *st)
-{
-    if (!st) {
-        return;
-    }
-    free(st->table);
-    free(st->heap);
-    for (unsigned int s = 0; s + 1 < CLS_N_STAGES; s++) {
-        free(st->index[s]);
-    }
-    free(st);
-}
-
-/* Retires a subtable and what hangs off it (its rules are gone). */
-static void
-subtable_retire(struct ft_cls *cls, struct cls_subtable *st)
-{
-    cls_retire(cls, st->table);
-    free(st->heap);                    /* writer-only: no grace period */
-    st->heap = NULL;
-    for (unsigned int s = 0; s + 1 < st->n_stages; s++) {
-        cls_retire(cls, st->index[s]);
-    }
-    cls_retire(cls, st);
-}
-
-static const uint8_t stage_ends[CLS_N_STAGES] = {
-    FT_STAGE_META_END, FT_STAGE_L2_END, FT_STAGE_L3_END, FT_STAGE_L4_END,
-};
-
-static unsigned int
-key_stage_of_word(unsigned int w)
-{
-    unsigned int s = 0;
-    while (w >= stage_ends[s]) {
-        s++;
-    }
-    return s;
-}
-
-static struct cls_subtable *
-subtable_new(const struct ft_mask *mask, uint32_t mask_hash)
-{
-    struct cls_subtable *st = calloc(1, sizeof *st);
-    if (!st) {
-        return NULL;
-    }
-    st->full_mask = *mask;
-    st->mask_hash = mask_hash;
-    st->max_priority = INT32_MIN;
-    st->max_seq = UINT64_MAX;
-
-    const cls_word *mw = key_words(&mask->masks);
-    int stage_of_key_stage[CLS_N_STAGES];
-    int cur = -1;
-    for (unsigned int ks = 0, w = 0; ks < CLS_N_STAGES; ks++) {
-        bool any = false;
-        for (; w < stage_ends[ks]; w++) {
-            if (mw[w]) {
-                st->idx[st->n_words] = (uint8_t) w;
-                st->mask[st->n_words] = mw[w];
-                st->n_words++;
-                any = true;
-            }
-        }
-        if (any) {
-            cur++;
-            st->stage_end[cur] = st->n_words;
-        }
-        stage_of_key_stage[ks] = cur;
-    }
-    st->n_stages = (uint8_t) (cur + 1);
-    if (!st->n_stages) {
-        st->n_stages = 1;              /* catch-all: one empty stage */
-        st->stage_end[0] = 0;
-    }
-
-    for (unsigned int t = 0; t < CLS_N_TRIES; t++) {
-        int plen = trie_field_plen(&mask->masks, t);
-        if (plen > 0) {
-            unsigned int ks = key_stage_of_word(trie_fields[t].ofs / 8);
-            struct cls_trie_check *c = &st->trie_check[st->n_trie_checks++];
-            c->trie = (uint8_t) t;
-            c->stage = (uint8_t) stage_of_key_stage[ks];
-            c->plen = (uint8_t) plen;
-        }
-    }
-
-    st->table = table_new(CLS_MIN_SLOTS);
-    bool ok = st->table != NULL;
-    for (unsigned int s = 0; ok && s + 1 < st->n_stages; s++) {
-        st->index[s] = index_new(CLS_MIN_SLOTS);
-        ok = st->index[s] != NULL;
-    }
-    if (!ok) {
-        subtable_free(st);
-        return NULL;
-    }
-    return st;
-}
+/* ---- subtables by mask ------------------------------------------------- */
 
 static uint32_t
 mask_hash(const struct ft_mask *mask)
@@ -765,7 +321,7 @@ cls_republish(struct ft_cls *cls)
             struct cls_subtable *st = cls->all[i];
             if (!st->n_rules) {
                 map_remove(cls, st);   /* moves the last one to i */
-                subtable_retire(cls, st);
+                cls_subtable_retire(cls, st);
             } else {
                 i++;
             }
@@ -838,7 +394,7 @@ ft_cls_destroy(struct ft_cls *cls)
         return;
     }
     for (size_t i = 0; i < cls->n_all; i++) {
-        subtable_free(cls->all[i]);
+        cls_subtable_free(cls->all[i]);
     }
     for (size_t i = cls->def_head; i < cls->def_tail; i++) {
         cls->deferred[i].fn(cls->deferred[i].arg);
@@ -866,102 +422,6 @@ ft_cls_rule_init(struct ft_cls_rule *rule, const struct ft_match *match,
 }
 
 /* ---- public: updates --------------------------------------------------- */
-
-/* Does rule 'a' outrank rule 'b' in an entry list / as a winner? */
-static inline bool
-rule_outranks(const struct ft_cls_rule *a, const struct ft_cls_rule *b)
-{
-    return a->priority > b->priority
-           || (a->priority == b->priority && a->seq < b->seq);
-}
-
-/* ---- rank heap: each subtable's rules by rank, best on top, so the rank
- * the pvec orders by stays exact under removals in O(log n). ---- */
-
-static inline void
-heap_place(struct cls_subtable *st, uint32_t i, struct ft_cls_rule *r)
-{
-    st->heap[i] = r;
-    r->heap_idx = i;
-}
-
-static void
-heap_sift_up(struct cls_subtable *st, uint32_t i)
-{
-    struct ft_cls_rule *r = st->heap[i];
-    while (i > 0) {
-        uint32_t parent = (i - 1) / 2;
-        if (!rule_outranks(r, st->heap[parent])) {
-            break;
-        }
-        heap_place(st, i, st->heap[parent]);
-        i = parent;
-    }
-    heap_place(st, i, r);
-}
-
-static void
-heap_sift_down(struct cls_subtable *st, uint32_t i, uint32_t n)
-{
-    struct ft_cls_rule *r = st->heap[i];
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= n) {
-            break;
-        }
-        if (c + 1 < n && rule_outranks(st->heap[c + 1], st->heap[c])) {
-            c++;
-        }
-        if (!rule_outranks(st->heap[c], r)) {
-            break;
-        }
-        heap_place(st, i, st->heap[c]);
-        i = c;
-    }
-    heap_place(st, i, r);
-}
-
-/* Room for one more rule in the heap (before anything else changes). */
-static int
-heap_reserve(struct cls_subtable *st)
-{
-    if (st->n_rules < st->heap_cap) {
-        return 0;
-    }
-    uint32_t cap = st->heap_cap ? st->heap_cap * 2 : 4;
-    struct ft_cls_rule **h = realloc(st->heap, cap * sizeof *h);
-    if (!h) {
-        return -ENOMEM;
-    }
-    st->heap = h;
-    st->heap_cap = cap;
-    return 0;
-}
-
-/* Adds 'r' as rule number st->n_rules (not yet counted). */
-static void
-heap_push(struct cls_subtable *st, struct ft_cls_rule *r)
-{
-    heap_place(st, st->n_rules, r);
-    heap_sift_up(st, st->n_rules);
-}
-
-/* Removes 'r'; st->n_rules still counts it. */
-static void
-heap_remove(struct cls_subtable *st, struct ft_cls_rule *r)
-{
-    uint32_t i = r->heap_idx, last = st->n_rules - 1;
-    if (i != last) {
-        /* The last rule fills the hole, then moves whichever way its rank
-         * says. */
-        heap_place(st, i, st->heap[last]);
-        if (i > 0 && rule_outranks(st->heap[i], st->heap[(i - 1) / 2])) {
-            heap_sift_up(st, i);
-        } else {
-            heap_sift_down(st, i, last);
-        }
-    }
-}
 
 /* Adds the new entry's prefixes to the tries; -ENOMEM undoes them. */
 static int
@@ -1003,32 +463,14 @@ static int
 key_create(struct ft_cls *cls, struct cls_subtable *st,
            struct ft_cls_rule *rule, const cls_word *kw)
 {
-    int err = table_reserve(cls, st);
-    for (unsigned int s = 0; !err && s + 1 < st->n_stages; s++) {
-        err = index_reserve(cls, &st->index[s]);
-    }
+    int err = cls_subtable_reserve_key(cls, st);
     if (!err) {
         err = tries_add(cls, st, &rule->match.key);
     }
     if (err) {
         return err;
     }
-    rule->next = NULL;
-
-    /* Stage indexes before the slot: a reader that finds the rule must
-     * also pass the indexes leading to it. */
-    for (unsigned int s = 0; s + 1 < st->n_stages; s++) {
-        index_ref(st->index[s], subtable_hash(st, kw, st->stage_end[s]));
-    }
-    struct cls_table *t = st->table;
-    uint32_t i = rule->hash & t->mask;
-    while (t->slots[i].head) {
-        i = (i + 1) & t->mask;
-    }
-    __atomic_store_n(&t->slots[i].hash, rule->hash, __ATOMIC_RELAXED);
-    __atomic_store_n(&t->slots[i].head, rule, __ATOMIC_RELEASE);
-    t->n_used++;
-    t->n_live++;
+    cls_subtable_add_key(st, rule, kw);
     return 0;
 }
 
@@ -1044,20 +486,20 @@ ft_cls_insert(struct ft_cls *cls, struct ft_cls_rule *rule,
     struct cls_subtable *st = map_find(cls, mask, mh);
     bool new_st = false;
     if (!st) {
-        st = subtable_new(mask, mh);
+        st = cls_subtable_new(mask, mh);
         if (!st) {
             return -ENOMEM;
         }
         if (map_add(cls, st)) {
-            subtable_free(st);
+            cls_subtable_free(st);
             return -ENOMEM;
         }
         new_st = true;
     }
-    if (heap_reserve(st) || pvec_reserve(cls, cls->n_all)) {
+    if (cls_heap_reserve(st) || pvec_reserve(cls, cls->n_all)) {
         if (new_st) {
             map_remove(cls, st);
-            subtable_free(st);
+            cls_subtable_free(st);
         }
         return -ENOMEM;
     }
@@ -1070,21 +512,17 @@ ft_cls_insert(struct ft_cls *cls, struct ft_cls_rule *rule,
     __atomic_store_n(&rule->remove_version, FT_CLS_VERSION_NEVER,
                      __ATOMIC_RELAXED);
 
-    struct cls_slot *slot = table_find_slot(st, st->table, rule->hash, kw);
+    struct cls_slot *slot = cls_table_find_slot(st, st->table, rule->hash,
+                                                kw);
     if (slot) {
         /* Same masked key: link into the sorted list (maybe as head). */
-        struct ft_cls_rule **pp = &slot->head;
-        while (*pp && rule_outranks(*pp, rule)) {
-            pp = &(*pp)->next;
-        }
-        rule->next = *pp;
-        __atomic_store_n(pp, rule, __ATOMIC_RELEASE);
+        cls_slot_link_rule(slot, rule);
     } else {
         int err = key_create(cls, st, rule, kw);
         if (err) {
             if (new_st) {
                 map_remove(cls, st);
-                subtable_free(st);
+                cls_subtable_free(st);
             }
             return err;
         }
@@ -1092,7 +530,7 @@ ft_cls_insert(struct ft_cls *cls, struct ft_cls_rule *rule,
 
     cls->next_seq++;
     cls->n_rules++;
-    heap_push(st, rule);
+    cls_heap_push(st, rule);
     st->n_rules++;
     if (st->n_rules == 1 || rule->priority > st->max_priority) {
         /* New, revived after being emptied, or outranking: re-rank. (An
@@ -1125,27 +563,19 @@ ft_cls_remove(struct ft_cls *cls, struct ft_cls_rule *rule)
 {
     struct cls_subtable *st = rule->subtable;
     const cls_word *kw = key_words(&rule->match.key);
-    struct cls_slot *slot = table_find_slot(st, st->table, rule->hash, kw);
+    struct cls_slot *slot = cls_table_find_slot(st, st->table, rule->hash,
+                                                kw);
 
     if (slot->head == rule && !rule->next) {
         /* The masked key's last rule: the slot dies. */
-        __atomic_store_n(&slot->head, CLS_TOMBSTONE, __ATOMIC_RELEASE);
-        st->table->n_live--;
-        for (unsigned int s = 0; s + 1 < st->n_stages; s++) {
-            index_unref(st->index[s], subtable_hash(st, kw, st->stage_end[s]));
-        }
+        cls_subtable_del_key(st, slot, kw);
         tries_del(cls, st, &rule->match.key);
     } else {
-        struct ft_cls_rule **pp = &slot->head;
-        while (*pp != rule) {
-            pp = &(*pp)->next;
-        }
-        /* rule->next stays: a reader standing on 'rule' can go on. */
-        __atomic_store_n(pp, rule->next, __ATOMIC_RELEASE);
+        cls_slot_unlink_rule(slot, rule);
     }
     rule->subtable = NULL;
     cls->n_rules--;
-    heap_remove(st, rule);
+    cls_heap_remove(st, rule);
 
     if (!--st->n_rules) {
         cls->has_empty = true;
@@ -1376,8 +806,8 @@ ft_cls_find_exactly(const struct ft_cls *cls, const struct ft_match *match,
         return NULL;
     }
     const cls_word *kw = key_words(&m.key);
-    struct cls_slot *slot = table_find_slot(st, st->table,
-                                            subtable_hash(st, kw, st->n_words), kw);
+    uint32_t hash = subtable_hash(st, kw, st->n_words);
+    struct cls_slot *slot = cls_table_find_slot(st, st->table, hash, kw);
     if (!slot) {
         return NULL;
     }
