@@ -8,9 +8,9 @@
  * open the control socket (refusing if another daemon answers on it),
  * dp_init, recreate bridges and ports, then loop.
  *
- * The loop (main thread) waits on one epoll set: the unixctl server's fd,
- * a signalfd (SIGTERM/SIGINT/SIGHUP) and a 1 s timerfd driving periodic
- * work (MAC ageing through dp_run_periodic). Shutdown, by signal or the
+ * The loop (main thread) is lib/evloop: the unixctl server's fd, a
+ * signalfd (SIGTERM/SIGINT/SIGHUP) and a 1 s timer driving periodic work
+ * (MAC ageing through dp_run_periodic); OpenFlow connections join it. Shutdown, by signal or the
  * 'exit' command, flushes pending replies, then dp_fini().
  */
 #include <errno.h>
@@ -21,10 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "ctl/bridge.h"
@@ -32,6 +30,7 @@
 #include "ctl/crash.h"
 #include "ctl/unixctl.h"
 #include "datapath/datapath.h"
+#include "lib/evloop.h"
 #include "lib/log.h"
 #include "lib/timeval.h"
 #include "vswitch-config.h"
@@ -186,68 +185,71 @@ write_pidfile(const char *path)
     return 0;
 }
 
-static int
-epoll_add(int epfd, int fd)
+struct main_loop {
+    struct evloop *loop;
+    struct ctl_unixctl *server;
+    struct evloop_timer periodic;
+    bool running;
+};
+
+static void
+on_unixctl_ready(int fd UNUSED, uint32_t events UNUSED, void *aux)
 {
-    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+    struct main_loop *ml = aux;
+    ctl_unixctl_run(ml->server);
+}
+
+static void
+on_periodic(void *aux UNUSED)
+{
+    dp_run_periodic(time_msec());
+}
+
+static void
+on_signal(int sigfd, uint32_t events UNUSED, void *aux)
+{
+    struct main_loop *ml = aux;
+    struct signalfd_siginfo si;
+    if (read(sigfd, &si, sizeof si) != sizeof si) {
+        return;
+    }
+    if (si.ssi_signo == SIGHUP) {
+        VLOG_INFO(MOD, "SIGHUP ignored (config changes go through vswitch-ctl)");
+    } else {
+        VLOG_INFO(MOD, "caught %s, shutting down", strsignal(si.ssi_signo));
+        ml->running = false;
+    }
 }
 
 /* Runs until a termination signal or 'exit'. */
 static void
 main_loop(struct ctl_unixctl *server, int sigfd)
 {
-    int epfd = epoll_create1(EPOLL_CLOEXEC);
-    int timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    struct itimerspec its = {
-        .it_interval = { .tv_sec = PERIODIC_INTERVAL_MS / 1000 },
-        .it_value = { .tv_sec = PERIODIC_INTERVAL_MS / 1000 },
-    };
-    timerfd_settime(timerfd, 0, &its, NULL);
-    int ctl_fd = ctl_unixctl_fd(server);
-    if (epfd < 0 || timerfd < 0 || epoll_add(epfd, ctl_fd)
-        || epoll_add(epfd, sigfd) || epoll_add(epfd, timerfd)) {
+    struct main_loop ml = { .server = server, .running = true };
+    ml.loop = evloop_create();
+    if (!ml.loop
+        || evloop_fd_add(ml.loop, ctl_unixctl_fd(server), EVLOOP_READ,
+                         on_unixctl_ready, &ml)
+        || evloop_fd_add(ml.loop, sigfd, EVLOOP_READ, on_signal, &ml)) {
         VLOG_ERR(MOD, "cannot set up the event loop: %s", strerror(errno));
+        if (ml.loop) {
+            evloop_destroy(ml.loop);
+        }
         return;
     }
+    evloop_timer_init(&ml.periodic);
+    evloop_timer_start(ml.loop, &ml.periodic, PERIODIC_INTERVAL_MS,
+                       PERIODIC_INTERVAL_MS, on_periodic, NULL);
 
-    bool running = true;
-    while (running && !ctl_bridge_exit_requested()) {
-        struct epoll_event events[8];
-        int n = epoll_wait(epfd, events, 8, -1);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            VLOG_ERR(MOD, "epoll_wait: %s", strerror(errno));
+    while (ml.running && !ctl_bridge_exit_requested()) {
+        int n = evloop_run_once(ml.loop, -1);
+        if (n < 0 && n != -EINTR) {
+            VLOG_ERR(MOD, "event loop: %s", strerror(-n));
             break;
         }
-        for (int i = 0; i < n; i++) {
-            int fd = events[i].data.fd;
-            if (fd == ctl_fd) {
-                ctl_unixctl_run(server);
-            } else if (fd == timerfd) {
-                uint64_t expirations;
-                if (read(timerfd, &expirations, sizeof expirations) > 0) {
-                    dp_run_periodic(time_msec());
-                }
-            } else if (fd == sigfd) {
-                struct signalfd_siginfo si;
-                if (read(sigfd, &si, sizeof si) == sizeof si) {
-                    if (si.ssi_signo == SIGHUP) {
-                        VLOG_INFO(MOD, "SIGHUP ignored (config changes go "
-                                  "through vswitch-ctl)");
-                    } else {
-                        VLOG_INFO(MOD, "caught %s, shutting down",
-                                  strsignal(si.ssi_signo));
-                        running = false;
-                    }
-                }
-            }
-        }
     }
-    close(timerfd);
-    close(epfd);
+    evloop_timer_stop(ml.loop, &ml.periodic);
+    evloop_destroy(ml.loop);
 }
 
 int
