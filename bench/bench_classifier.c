@@ -377,8 +377,8 @@ count_megaflows(const struct ft_cls *cls, const struct ft_key *keys,
             ft_cls_lookup(cls, &keys[i], 0, &wc);
             *n_tp_src += wc.masks.tp_src != 0;
         }
-        const uint64_t *kw = ft_key_u64(&keys[i]);
-        const uint64_t *mw = ft_key_u64(&wc.masks);
+        const ft_key_word *kw = ft_key_u64(&keys[i]);
+        const ft_key_word *mw = ft_key_u64(&wc.masks);
         for (size_t j = 0; j < FT_KEY_U64S; j++) {
             rec[j] = mw[j];
             rec[FT_KEY_U64S + j] = kw[j] & mw[j];

@@ -57,7 +57,7 @@
  * enough that tiny tables never rehash. */
 #define CLS_MIN_SLOTS 8
 
-typedef uint64_t cls_word __attribute__((may_alias));
+typedef ft_key_word cls_word;   /* may alias the key's fields */
 
 static inline const cls_word *
 key_words(const struct ft_key *key)

@@ -26,10 +26,8 @@
 
 #include <rte_hash_crc.h>
 
-/* The key is read and written word by word through this type, which may
- * alias the key's fields (the parser writes fields, the classifier reads
- * words of the same object). */
-typedef uint64_t ft_word __attribute__((may_alias));
+/* Words of a key: see ft_key_word in ft_key.h. */
+typedef ft_key_word ft_word;
 
 static inline const ft_word *
 key_words(const struct ft_key *key)

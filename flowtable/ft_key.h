@@ -164,10 +164,22 @@ struct ft_mask {
     struct ft_key masks;
 };
 
-static inline const uint64_t *
+/* The key is read and written word by word through this type, which may
+ * alias the key's fields (the parser writes fields, the classifier and
+ * caches read words of the same object); a plain uint64_t pointer would
+ * let the compiler reorder those accesses under strict aliasing. */
+typedef uint64_t ft_key_word __attribute__((may_alias));
+
+static inline const ft_key_word *
 ft_key_u64(const struct ft_key *key)
 {
-    return (const uint64_t *) (const void *) key;
+    return (const ft_key_word *) (const void *) key;
+}
+
+static inline ft_key_word *
+ft_key_u64_rw(struct ft_key *key)
+{
+    return (ft_key_word *) (void *) key;
 }
 
 static inline bool

@@ -29,8 +29,8 @@ ft_match_init_catchall(struct ft_match *match)
 static inline void
 ft_match_normalize(struct ft_match *match)
 {
-    uint64_t *k = (uint64_t *) (void *) &match->key;
-    const uint64_t *m = (const uint64_t *) (const void *) &match->mask.masks;
+    ft_key_word *k = ft_key_u64_rw(&match->key);
+    const ft_key_word *m = ft_key_u64(&match->mask.masks);
     for (size_t i = 0; i < FT_KEY_U64S; i++) {
         k[i] &= m[i];
     }
@@ -40,9 +40,9 @@ ft_match_normalize(struct ft_match *match)
 static inline bool
 ft_match_matches(const struct ft_match *match, const struct ft_key *key)
 {
-    const uint64_t *p = ft_key_u64(key);
-    const uint64_t *k = ft_key_u64(&match->key);
-    const uint64_t *m = ft_key_u64(&match->mask.masks);
+    const ft_key_word *p = ft_key_u64(key);
+    const ft_key_word *k = ft_key_u64(&match->key);
+    const ft_key_word *m = ft_key_u64(&match->mask.masks);
     for (size_t i = 0; i < FT_KEY_U64S; i++) {
         if ((p[i] & m[i]) != k[i]) {
             return false;

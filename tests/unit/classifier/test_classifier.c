@@ -545,12 +545,12 @@ check_lookup(struct ft_cls *cls, struct tl_ref *ref, struct tl_gen *g,
     prop_hits += got != NULL;
     prop_direct++;
 
-    const uint64_t *kw = ft_key_u64(k);
-    const uint64_t *mw = ft_key_u64(&wc.masks);
+    const ft_key_word *kw = ft_key_u64(k);
+    const ft_key_word *mw = ft_key_u64(&wc.masks);
     for (unsigned int p = 0; p < n_probe; p++) {
         struct ft_key other, probe;
         tl_gen_key(g, &other);
-        const uint64_t *ow = ft_key_u64(&other);
+        const ft_key_word *ow = ft_key_u64(&other);
         uint64_t pw[FT_KEY_U64S];
         for (unsigned int i = 0; i < FT_KEY_U64S; i++) {
             /* Outside the mask: another plausible packet or noise. */
@@ -704,10 +704,10 @@ run_property(const struct prop_params *pp, unsigned long *n_checked)
             if (rr->priority != prio || rr->add > cur || cur >= rr->remove) {
                 continue;
             }
-            const uint64_t *ak = ft_key_u64(&m.key);
-            const uint64_t *am = ft_key_u64(&m.mask.masks);
-            const uint64_t *bk = ft_key_u64(&rr->match.key);
-            const uint64_t *bm = ft_key_u64(&rr->match.mask.masks);
+            const ft_key_word *ak = ft_key_u64(&m.key);
+            const ft_key_word *am = ft_key_u64(&m.mask.masks);
+            const ft_key_word *bk = ft_key_u64(&rr->match.key);
+            const ft_key_word *bm = ft_key_u64(&rr->match.mask.masks);
             bool overlap = true;
             for (unsigned int w = 0; w < FT_KEY_U64S; w++) {
                 if ((ak[w] ^ bk[w]) & am[w] & bm[w]) {
