@@ -41,7 +41,7 @@ packages=(
     libssl-dev libunwind-dev libjansson-dev libcmocka-dev
     clang libclang-rt-14-dev
     python3 python3-pytest python3-scapy python3-os-ken
-    iproute2 iputils-ping ethtool tcpdump netcat-openbsd procps kmod
+    iproute2 iputils-ping ethtool tcpdump tshark netcat-openbsd procps kmod openssl
 )
 missing=()
 for p in "${packages[@]}"; do
