@@ -3,7 +3,9 @@
 # install the apt packages, mount hugetlbfs and bpffs, reserve hugepages
 # (or tell the caller to fall back to --no-huge), and build with meson/ninja.
 #
-# Usage: scripts/setup.sh [--build-dir DIR] [--no-build] [--meson-opts "..."]
+# Usage: scripts/setup.sh [--build-dir DIR] [--no-build] [--meson-opts "..."] [--bench]
+# --bench also installs what the full benchmark needs (Open vSwitch with
+# DPDK as the opponent, matplotlib for the chart).
 # Prints "VSWITCH_NO_HUGE=1" on stdout's last line when no hugepages could be
 # reserved, so callers can pass --no-huge to vswitchd; "VSWITCH_NO_HUGE=0"
 # otherwise.
@@ -13,12 +15,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build_dir="$top/build"
 do_build=1
 meson_opts=""
+bench=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --build-dir) build_dir=$2; shift 2 ;;
         --no-build) do_build=0; shift ;;
         --meson-opts) meson_opts=$2; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --bench) bench=1; shift ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -43,6 +47,9 @@ packages=(
     python3 python3-pytest python3-scapy python3-os-ken
     iproute2 iputils-ping ethtool tcpdump tshark netcat-openbsd procps kmod openssl
 )
+if [ "$bench" = 1 ]; then
+    packages+=(openvswitch-switch-dpdk openvswitch-common python3-matplotlib)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
