@@ -32,6 +32,35 @@
  * storm cannot starve the rest of the loop. */
 #define OF_ACCEPTS_PER_EVENT 16
 
+/* Split multipart requests (spec 7.3.5) held per connection until their
+ * last part: bounded so a controller that never finishes cannot make us
+ * hold unbounded memory (1.3 has no request timeout error). */
+#define OF_MP_MAX_PENDING 8
+#define OF_MP_MAX_BYTES (1u << 20)
+/* Xids whose request failed while more parts were announced: their later
+ * parts are dropped, so the tail of a failed request is never taken for
+ * a whole one. A few suffice; the oldest is forgotten first. */
+#define OF_MP_MAX_FAILED 8
+
+/* One received part as wire bytes: the decoded message we are handed
+ * lives only during the callback, and a decode points into its bytes
+ * anyway, so the bytes are what must outlive it; decoded at the end. */
+struct mp_part {
+    struct mp_part *next;
+    size_t len;
+    uint8_t data[];
+};
+
+/* A multipart request whose last part has not arrived yet. */
+struct mp_partial {
+    struct mp_partial *next;
+    uint32_t xid;
+    uint16_t mp_type;               /* OFPMP_* of the first part */
+    uint32_t n_parts;
+    size_t bytes;                   /* charged to the connection */
+    struct mp_part *parts, *parts_tail;     /* oldest first */
+};
+
 struct ofc {
     struct ofc *next;
     struct of_connmgr *mgr;
@@ -46,6 +75,11 @@ struct ofc {
     uint32_t n_pending;
     bool barrier_waiting;
     uint32_t barrier_xid;
+    struct mp_partial *partials;    /* split requests being assembled */
+    uint32_t n_partials;
+    size_t partial_bytes;
+    uint32_t mp_failed[OF_MP_MAX_FAILED];   /* oldest first */
+    uint32_t n_mp_failed;
 };
 
 struct of_req {
@@ -350,6 +384,250 @@ modifies_state(const struct of_msg *msg)
     }
 }
 
+/* ---- split multipart requests (spec 7.3.5) ----
+ *
+ * A part flagged REQ_MORE is kept (wire bytes) under its xid; the part
+ * without the flag completes the request, which is then decoded part by
+ * part, assembled with of_multipart_append() and handed up once. Requests
+ * with other xids may be in flight at the same time (the spec allows
+ * concurrent requests); single-part requests take the direct path. */
+
+static struct mp_partial *
+mp_partial_find(const struct ofc *ofc, uint32_t xid)
+{
+    for (struct mp_partial *pm = ofc->partials; pm; pm = pm->next) {
+        if (pm->xid == xid) {
+            return pm;
+        }
+    }
+    return NULL;
+}
+
+static void
+mp_partial_unlink(struct ofc *ofc, struct mp_partial *pm)
+{
+    struct mp_partial **p = &ofc->partials;
+    while (*p != pm) {
+        p = &(*p)->next;
+    }
+    *p = pm->next;
+    ofc->n_partials--;
+    ofc->partial_bytes -= pm->bytes;
+}
+
+static void
+mp_partial_free(struct mp_partial *pm)
+{
+    while (pm->parts) {
+        struct mp_part *part = pm->parts;
+        pm->parts = part->next;
+        free(part);
+    }
+    free(pm);
+}
+
+/* Frees every request being assembled (the session ended). */
+static void
+ofc_drop_partials(struct ofc *ofc)
+{
+    while (ofc->partials) {
+        struct mp_partial *pm = ofc->partials;
+        mp_partial_unlink(ofc, pm);
+        mp_partial_free(pm);
+    }
+    ofc->n_mp_failed = 0;
+}
+
+static void
+mp_failed_add(struct ofc *ofc, uint32_t xid)
+{
+    if (ofc->n_mp_failed == OF_MP_MAX_FAILED) {
+        memmove(ofc->mp_failed, ofc->mp_failed + 1,
+                (OF_MP_MAX_FAILED - 1) * sizeof ofc->mp_failed[0]);
+        ofc->n_mp_failed--;
+    }
+    ofc->mp_failed[ofc->n_mp_failed++] = xid;
+}
+
+/* True if 'xid' is a request that already failed: the part is dropped,
+ * and the last part ('more' clear) ends the failed request. */
+static bool
+mp_failed_take(struct ofc *ofc, uint32_t xid, bool more)
+{
+    for (uint32_t i = 0; i < ofc->n_mp_failed; i++) {
+        if (ofc->mp_failed[i] == xid) {
+            if (!more) {
+                memmove(&ofc->mp_failed[i], &ofc->mp_failed[i + 1],
+                        (ofc->n_mp_failed - i - 1) * sizeof ofc->mp_failed[0]);
+                ofc->n_mp_failed--;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Fails the split request of 'msg's xid (freeing 'pm', if any) with
+ * BAD_REQUEST/'code' about the part in raw[0..len). One error per
+ * request: the parts still announced are dropped as they come. */
+static void
+mp_fail(struct ofc *ofc, struct mp_partial *pm, const struct of_msg *msg,
+        uint16_t code, const uint8_t *raw, size_t len)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 1000);
+    VLOG_RL(&rl, VLL_INFO, LOG_MODULE, "%s: split %s request xid %" PRIu32
+            " failed: %s", ofc->target,
+            of_multipart_type_name(msg->multipart.type)
+            ? of_multipart_type_name(msg->multipart.type) : "?",
+            msg->xid, of_error_code_name(OFPET_BAD_REQUEST, code));
+    if (pm) {
+        mp_partial_unlink(ofc, pm);
+        mp_partial_free(pm);
+    }
+    if (msg->multipart.flags & OFPMPF_REQ_MORE) {
+        mp_failed_add(ofc, msg->xid);
+    }
+    ofc_send_error(ofc, OFPET_BAD_REQUEST, code, raw, len);
+}
+
+/* True if requests of 'msg's multipart type may span several messages,
+ * i.e. the body is a list (in 1.3, TABLE_FEATURES). Asks the codec with
+ * an empty part rather than keeping a second list of such types. */
+static bool
+mp_splittable(const struct of_msg *msg)
+{
+    struct of_msg acc = *msg, empty;
+    acc.arena.head = NULL;          /* 'msg' keeps its own arena */
+    of_msg_init(&empty, msg->type, msg->xid);
+    empty.multipart.type = msg->multipart.type;
+    int error = of_multipart_append(&acc, &empty);
+    of_msg_uninit(&acc);
+    return error != -EINVAL;
+}
+
+/* A whole multipart request (single part or assembled) goes to the
+ * bridge. The SLAVE check waits for the whole request: whether a
+ * TABLE_FEATURES request has a body is only known then. */
+static void
+ofc_mp_deliver(struct ofc *ofc, const struct of_msg *msg,
+               const uint8_t *raw, size_t len)
+{
+    if (ofc->role == OF_ROLE_SLAVE && modifies_state(msg)) {
+        ofc_send_error(ofc, OFPET_BAD_REQUEST, OFPBRC_IS_SLAVE, raw, len);
+        return;
+    }
+    ofc_dispatch(ofc, ofc->mgr->ops.multipart, OFPBRC_BAD_MULTIPART, msg,
+                 raw, len);
+}
+
+/* 'last' completes 'pm': decodes the held parts again (they decoded once
+ * already, so only memory can fail), appends them and 'last', delivers
+ * the result and frees everything. The parts' arenas and bytes back the
+ * assembled message (the append is shallow), so they are freed after. */
+static void
+mp_complete(struct ofc *ofc, struct mp_partial *pm, const struct of_msg *last,
+            const uint8_t *raw, size_t len)
+{
+    mp_partial_unlink(ofc, pm);
+    struct of_msg *parts = calloc(pm->n_parts, sizeof *parts);
+    uint32_t n = 0;
+    int error = parts ? 0 : -ENOMEM;
+    for (struct mp_part *p = pm->parts; !error && p; p = p->next) {
+        struct of_err derr;
+        error = of_msg_decode(p->data, p->len, &parts[n++], &derr);
+    }
+    if (!error) {
+        struct of_msg acc = parts[0];
+        acc.arena.head = NULL;      /* parts[0] keeps its own arena */
+        for (uint32_t i = 1; !error && i < n; i++) {
+            error = of_multipart_append(&acc, &parts[i]);
+        }
+        if (!error) {
+            error = of_multipart_append(&acc, last);
+        }
+        if (!error) {
+            /* An error about the request echoes its first part. */
+            ofc_mp_deliver(ofc, &acc, pm->parts->data, pm->parts->len);
+        }
+        of_msg_uninit(&acc);
+    }
+    if (error) {
+        ofc_send_error(ofc, OFPET_BAD_REQUEST, OFPBRC_EPERM, raw, len);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        of_msg_uninit(&parts[i]);
+    }
+    free(parts);
+    mp_partial_free(pm);
+}
+
+static void
+ofc_handle_multipart(struct ofc *ofc, const struct of_msg *msg,
+                     const uint8_t *raw, size_t len)
+{
+    bool more = msg->multipart.flags & OFPMPF_REQ_MORE;
+    struct mp_partial *pm = mp_partial_find(ofc, msg->xid);
+
+    if (!pm) {
+        if (mp_failed_take(ofc, msg->xid, more)) {
+            return;
+        }
+        if (!more) {
+            ofc_mp_deliver(ofc, msg, raw, len);
+            return;
+        }
+        if (!mp_splittable(msg)) {
+            mp_fail(ofc, NULL, msg, OFPBRC_BAD_MULTIPART, raw, len);
+            return;
+        }
+        if (ofc->n_partials >= OF_MP_MAX_PENDING) {
+            mp_fail(ofc, NULL, msg, OFPBRC_MULTIPART_BUFFER_OVERFLOW, raw, len);
+            return;
+        }
+        pm = calloc(1, sizeof *pm);
+        if (!pm) {
+            mp_fail(ofc, NULL, msg, OFPBRC_EPERM, raw, len);
+            return;
+        }
+        pm->xid = msg->xid;
+        pm->mp_type = msg->multipart.type;
+        pm->next = ofc->partials;
+        ofc->partials = pm;
+        ofc->n_partials++;
+    } else if (msg->multipart.type != pm->mp_type) {
+        mp_fail(ofc, pm, msg, OFPBRC_BAD_MULTIPART, raw, len);
+        return;
+    }
+    if (!more) {
+        mp_complete(ofc, pm, msg, raw, len);
+        return;
+    }
+    /* Held bytes are charged with the per-part overhead, so that tiny
+     * parts cannot hold much more memory than the bound says. */
+    size_t charge = sizeof (struct mp_part) + len;
+    if (ofc->partial_bytes + charge > OF_MP_MAX_BYTES) {
+        mp_fail(ofc, pm, msg, OFPBRC_MULTIPART_BUFFER_OVERFLOW, raw, len);
+        return;
+    }
+    struct mp_part *part = malloc(charge);
+    if (!part) {
+        mp_fail(ofc, pm, msg, OFPBRC_EPERM, raw, len);
+        return;
+    }
+    part->next = NULL;
+    part->len = len;
+    memcpy(part->data, raw, len);
+    if (pm->parts_tail) {
+        pm->parts_tail->next = part;
+    } else {
+        pm->parts = part;
+    }
+    pm->parts_tail = part;
+    pm->n_parts++;
+    pm->bytes += charge;
+    ofc->partial_bytes += charge;
+}
+
 static void
 ofc_received(struct of_conn *conn, const struct of_msg *msg,
              const uint8_t *raw, size_t len, void *aux)
@@ -358,7 +636,9 @@ ofc_received(struct of_conn *conn, const struct of_msg *msg,
     const struct of_switch_ops *ops = &ofc->mgr->ops;
     (void) conn;
 
-    if (ofc->role == OF_ROLE_SLAVE && modifies_state(msg)) {
+    /* Multipart requests are checked once whole (ofc_mp_deliver). */
+    if (msg->type != OFPT_MULTIPART_REQUEST
+        && ofc->role == OF_ROLE_SLAVE && modifies_state(msg)) {
         ofc_send_error(ofc, OFPET_BAD_REQUEST, OFPBRC_IS_SLAVE, raw, len);
         return;
     }
@@ -411,7 +691,7 @@ ofc_received(struct of_conn *conn, const struct of_msg *msg,
         ofc_dispatch(ofc, ops->table_mod, OFPBRC_BAD_TYPE, msg, raw, len);
         break;
     case OFPT_MULTIPART_REQUEST:
-        ofc_dispatch(ofc, ops->multipart, OFPBRC_BAD_MULTIPART, msg, raw, len);
+        ofc_handle_multipart(ofc, msg, raw, len);
         break;
     case OFPT_GET_CONFIG_REQUEST:
         ofc_dispatch(ofc, ops->get_config, OFPBRC_BAD_TYPE, msg, raw, len);
@@ -439,6 +719,7 @@ static void
 ofc_reset(struct ofc *ofc)
 {
     ofc_detach_reqs(ofc);
+    ofc_drop_partials(ofc);
     if (ofc->role != OF_ROLE_EQUAL) {
         ofc_set_role(ofc, OF_ROLE_EQUAL);
     }
@@ -497,6 +778,7 @@ static void
 ofc_free(struct ofc *ofc)
 {
     ofc_detach_reqs(ofc);
+    ofc_drop_partials(ofc);
     of_conn_destroy(ofc->conn);
     free(ofc);
 }
@@ -924,6 +1206,8 @@ of_connmgr_get_status(const struct of_connmgr *mgr,
         s->backoff_ms = o->service ? 0 : st.backoff_ms;
         s->last_error = st.last_error;
         s->pending_reqs = o->n_pending;
+        s->partial_reqs = o->n_partials;
+        s->partial_bytes = o->partial_bytes;
     }
     return n;
 }
@@ -936,13 +1220,15 @@ of_connmgr_status_format(const struct of_connmgr_status *s, char *buf,
                     "%s %s state=%s role=%s connected=%" PRId64 "ms "
                     "rx=%" PRIu64 " tx=%" PRIu64 " queue=%u/%zuB "
                     "queue_max=%u dropped=%" PRIu64 " queue_full=%" PRIu64
-                    " backpressure=%" PRIu64 " pending=%u connects=%" PRIu64
+                    " backpressure=%" PRIu64 " pending=%u partial=%u/%zuB"
+                    " connects=%" PRIu64
                     " attempts=%" PRIu64 " backoff=%" PRId64 "ms%s%s",
                     s->kind, s->target, s->state, s->role,
                     s->connected_ms < 0 ? 0 : s->connected_ms,
                     s->rx_msgs, s->tx_msgs, s->queue_msgs, s->queue_bytes,
                     s->queue_msgs_max, s->async_dropped, s->queue_full,
-                    s->backpressure, s->pending_reqs, s->connects,
+                    s->backpressure, s->pending_reqs, s->partial_reqs,
+                    s->partial_bytes, s->connects,
                     s->attempts, s->backoff_ms,
                     s->last_error ? " last_error=" : "",
                     s->last_error ? strerror(-s->last_error) : "");

@@ -51,6 +51,31 @@
  * overtake the barrier). A request may outlive its connection: replies
  * are then discarded, and of_req_complete() must still be called.
  *
+ * Split multipart requests (spec 7.3.5)
+ * -------------------------------------
+ * A MULTIPART_REQUEST flagged REQ_MORE is one part of a request that
+ * continues in later messages with the same xid. The manager keeps the
+ * parts per connection and hands the bridge one assembled request (MORE
+ * clear) when the last part arrives; the bridge never sees a part. Only
+ * list bodies (TABLE_FEATURES) can be split; REQ_MORE on another type
+ * fails with BAD_REQUEST/BAD_MULTIPART. Requests with different xids may
+ * be assembled concurrently, up to 8 per connection holding at most
+ * 1 MiB of parts; past either bound the request fails with
+ * BAD_REQUEST/MULTIPART_BUFFER_OVERFLOW. A part whose multipart type
+ * differs from its xid's first part fails the request with BAD_MULTIPART.
+ * Once a request has failed, its remaining parts (up to the one without
+ * REQ_MORE) are dropped silently: one error per request, and the tail is
+ * never taken for a whole request. The SLAVE check applies to the whole
+ * request. Parts are freed when the connection closes. OpenFlow 1.3 has
+ * no timeout error for unfinished requests; the bounds cap what a
+ * controller that never finishes can hold.
+ * Barriers: an incomplete request has not been received yet, so it is
+ * not among the "previously received" requests a BARRIER waits for (it
+ * could not be: its remaining parts come after the barrier, behind the
+ * input hold). The barrier is answered once the complete requests before
+ * it are done; a request completed by parts after the barrier is
+ * processed after the barrier, in arrival order of its last part.
+ *
  * Send queues are bounded per connection (of_conn.h): dropped async
  * messages and back-pressure events are counted in the status.
  *
@@ -216,6 +241,8 @@ struct of_connmgr_status {
     int64_t backoff_ms;             /* last reconnect delay; 0 once up */
     int last_error;                 /* -errno of the last disconnect */
     uint32_t pending_reqs;          /* requests the bridge has not completed */
+    uint32_t partial_reqs;          /* split multipart requests incomplete */
+    size_t partial_bytes;           /* memory their parts hold */
 };
 
 /* Fills up to 'max' entries (controllers, listeners, service

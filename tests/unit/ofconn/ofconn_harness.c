@@ -113,17 +113,21 @@ sw_multipart(void *aux, struct of_req *req, const struct of_msg *msg,
              struct of_err *err)
 {
     (void) aux;
-    sw.n_multipart++;
-    if (msg->multipart.type != OFPMP_DESC) {
+    int slot = sw.n_multipart++ % SW_MP_KEEP;
+    sw.mp_text_len[slot] = of_msg_format(msg, sw.mp_text[slot],
+                                         sizeof sw.mp_text[slot]);
+    sw.mp_flags[slot] = msg->multipart.flags;
+    struct of_msg reply;
+    of_msg_init(&reply, OFPT_MULTIPART_REPLY, 0);
+    reply.multipart.type = msg->multipart.type;
+    if (msg->multipart.type == OFPMP_DESC) {
+        snprintf(reply.multipart.desc.sw_desc,
+                 sizeof reply.multipart.desc.sw_desc, "vswitch test");
+    } else if (msg->multipart.type != OFPMP_TABLE_FEATURES) {
         err->type = OFPET_BAD_REQUEST;
         err->code = OFPBRC_BAD_MULTIPART;
         return OF_REQ_ERROR;
     }
-    struct of_msg reply;
-    of_msg_init(&reply, OFPT_MULTIPART_REPLY, 0);
-    reply.multipart.type = OFPMP_DESC;
-    snprintf(reply.multipart.desc.sw_desc, sizeof reply.multipart.desc.sw_desc,
-             "vswitch test");
     of_req_reply(req, &reply);
     return OF_REQ_DONE;
 }
@@ -236,6 +240,7 @@ peer_received(struct of_conn *conn, const struct of_msg *msg,
         r->pin_mask_slave = msg->async.packet_in_mask[1];
         break;
     case OFPT_MULTIPART_REPLY:
+        r->mp_type = msg->multipart.type;
         if (msg->multipart.type == OFPMP_DESC) {
             memcpy(r->text, msg->multipart.desc.sw_desc, sizeof r->text - 1);
         }
@@ -353,6 +358,12 @@ peer_send_flow_mod(struct peer *p, uint32_t xid)
     msg.flow_mod.out_group = OFPG_ANY;
     msg.flow_mod.priority = 100;
     peer_send(p, &msg);
+}
+
+void
+peer_send_raw(struct peer *p, const void *data, size_t len)
+{
+    assert_int_equal(of_conn_send(p->conn, data, len, OF_SEND_REPLY), 0);
 }
 
 /* Sends a request and waits for the next message, returned. */
@@ -540,4 +551,114 @@ raw_handshake(struct raw *r, uint16_t port)
     assert_true(raw_read_msg(r, msg, sizeof msg, 2000) > 0);
     assert_int_equal(msg[1], OFPT_HELLO);
     raw_write(r, msg, make_hello(msg, OFP_VERSION_1_3, 1u << 4));
+}
+
+/* ------------------------------------------------------------------ */
+/* Split multipart requests                                            */
+/* ------------------------------------------------------------------ */
+
+static uint8_t tf_next[256];
+static uint32_t tf_oxm[3] = { 0x80000004, 0x80000606, 0x80000a02 };
+
+void
+tf_build(struct tf_req *r, uint32_t xid, uint32_t n, uint32_t n_next)
+{
+    for (int i = 0; i < 256; i++) {
+        tf_next[i] = (uint8_t) i;
+    }
+    assert_true(n_next + 6 <= sizeof tf_next);
+    of_msg_init(&r->msg, OFPT_MULTIPART_REQUEST, xid);
+    r->msg.multipart.type = OFPMP_TABLE_FEATURES;
+    r->tables = calloc(n, sizeof *r->tables);
+    r->props = calloc(2 * (size_t) n, sizeof *r->props);
+    assert_true(r->tables && r->props);
+    for (uint32_t i = 0; i < n; i++) {
+        struct of_table_features *t = &r->tables[i];
+        struct of_table_feature_prop *pp = &r->props[2 * i];
+        t->table_id = (uint8_t) i;
+        snprintf(t->name, sizeof t->name, "table-%03u", i % 1000);
+        t->metadata_match = ~0ull;
+        t->max_entries = 1000 + i;
+        pp[0].type = OFPTFPT_NEXT_TABLES;
+        pp[0].tables.items = tf_next + i % 7;
+        pp[0].tables.n = n_next;
+        pp[1].type = OFPTFPT_MATCH;
+        pp[1].oxm_ids.items = tf_oxm;
+        pp[1].oxm_ids.n = 3;
+        t->properties.items = pp;
+        t->properties.n = 2;
+    }
+    r->msg.multipart.table_features.items = r->tables;
+    r->msg.multipart.table_features.n = n;
+}
+
+void
+tf_free(struct tf_req *r)
+{
+    free(r->tables);
+    free(r->props);
+}
+
+/* Encodes 'r' in parts of 'per_part' tables each; part i is
+ * buf->data[off[i]..off[i + 1]). Returns the number of parts. */
+int
+tf_split(const struct tf_req *r, uint32_t per_part, struct of_buf *buf,
+         size_t off[], int max)
+{
+    of_buf_init(buf);
+    assert_int_equal(of_msg_encode(&r->msg, buf), 0);
+    uint32_t n = r->msg.multipart.table_features.n;
+    assert_int_equal((buf->len - 16) % n, 0);
+    size_t entry = (buf->len - 16) / n;
+    of_buf_clear(buf);
+    int parts = of_multipart_encode_split(&r->msg, 16 + per_part * entry, buf);
+    assert_true(parts > 0 && parts < max);
+    off[0] = 0;
+    for (int i = 0; i < parts; i++) {
+        off[i + 1] = off[i] + of_msg_peek_len(buf->data + off[i],
+                                              buf->len - off[i]);
+    }
+    assert_int_equal(off[parts], buf->len);
+    return parts;
+}
+
+void
+send_part(struct peer *p, const struct of_buf *buf, const size_t off[], int i)
+{
+    peer_send_raw(p, buf->data + off[i], off[i + 1] - off[i]);
+}
+
+/* Sends a one-part multipart request of 'type' with 'flags' (an empty
+ * body: DESC; a FLOW request otherwise). */
+void
+send_mp_simple(struct peer *p, uint16_t type, uint16_t flags, uint32_t xid)
+{
+    struct of_msg msg;
+    of_msg_init(&msg, OFPT_MULTIPART_REQUEST, xid);
+    msg.multipart.type = type;
+    msg.multipart.flags = flags;
+    if (type == OFPMP_FLOW) {
+        msg.multipart.flow_request.table_id = 0xff;
+        msg.multipart.flow_request.out_port = OFPP_ANY;
+        msg.multipart.flow_request.out_group = OFPG_ANY;
+    }
+    peer_send(p, &msg);
+}
+
+/* Index of the first message of 'type' with 'xid' at or after 'from',
+ * waiting up to 2 s for it. */
+int
+wait_rec(struct peer *p, uint8_t type, uint32_t xid, int from)
+{
+    for (int64_t deadline = evloop_now(loop) + 2000;;) {
+        for (int i = from; i < p->n; i++) {
+            if (p->recs[i].type == type && p->recs[i].xid == xid) {
+                return i;
+            }
+        }
+        if (evloop_now(loop) >= deadline) {
+            fail_msg("no %s with xid %u", of_msg_type_name(type), xid);
+        }
+        evloop_run_once(loop, 5);
+    }
 }

@@ -35,13 +35,20 @@ bool log_contains(const char *needle);
 
 /* ---- the fake bridge ---- */
 
-/* flow_mod (optionally left PENDING), packet_out, multipart DESC, role
+/* flow_mod (optionally left PENDING), packet_out, multipart DESC and
+ * TABLE_FEATURES (answered with an empty TABLE_FEATURES reply), role
  * changes; no other handler, so other requests get BAD_REQUEST. */
+#define SW_MP_KEEP 4
 struct fake_switch {
     int n_flow_mod, n_packet_out, n_multipart, n_role_changes;
     bool pend_flow_mods;            /* flow_mod returns PENDING */
     struct of_req *pending[64];
     int n_pending;
+    /* The last SW_MP_KEEP multipart requests as handed up: of_msg_format
+     * text (request i at mp_text[i % SW_MP_KEEP]) and flags. */
+    char mp_text[SW_MP_KEEP][16384];
+    int mp_text_len[SW_MP_KEEP];    /* untruncated length */
+    uint16_t mp_flags[SW_MP_KEEP];
 };
 extern struct fake_switch sw;
 
@@ -66,6 +73,7 @@ struct rec {
     uint8_t reason;
     uint64_t dpid;
     uint32_t pin_mask_slave;
+    uint16_t mp_type;               /* MULTIPART_REPLY */
     char text[64];
 };
 
@@ -88,6 +96,8 @@ void peer_send_simple(struct peer *p, uint8_t type, uint32_t xid);
 void peer_send_role(struct peer *p, uint32_t role, uint64_t gen,
                     uint32_t xid);
 void peer_send_flow_mod(struct peer *p, uint32_t xid);
+/* Queues wire bytes as they are (e.g. one part of a split request). */
+void peer_send_raw(struct peer *p, const void *data, size_t len);
 /* Sends 'msg' and returns the next message received (fails the test if
  * nothing comes within 2 s). */
 const struct rec *peer_roundtrip(struct peer *p, struct of_msg *msg);
@@ -127,5 +137,32 @@ size_t make_header(uint8_t *buf, uint8_t version, uint8_t type,
                    uint16_t len, uint32_t xid);
 /* Connects, reads the switch's HELLO, answers with a 1.3 HELLO. */
 void raw_handshake(struct raw *r, uint16_t port);
+
+/* ---- split multipart requests ---- */
+
+/* A TABLE_FEATURES request whose entries all have the same wire size and
+ * carry nested lists (so the shallow append in reassembly is exercised):
+ * 'n' tables with a NEXT_TABLES property of 'n_next' ids and a MATCH one. */
+struct tf_req {
+    struct of_msg msg;
+    struct of_table_features *tables;
+    struct of_table_feature_prop *props;    /* two per table */
+};
+void tf_build(struct tf_req *r, uint32_t xid, uint32_t n, uint32_t n_next);
+void tf_free(struct tf_req *r);
+/* Encodes 'r' (into 'buf', initialised here) in parts of 'per_part'
+ * tables each; part i is buf->data[off[i]..off[i + 1]). Returns the
+ * number of parts (fewer than 'max'). */
+int tf_split(const struct tf_req *r, uint32_t per_part, struct of_buf *buf,
+             size_t off[], int max);
+void send_part(struct peer *p, const struct of_buf *buf, const size_t off[],
+               int i);
+/* Sends a one-part multipart request of 'type' with 'flags' (an empty
+ * body: DESC; a FLOW request otherwise). */
+void send_mp_simple(struct peer *p, uint16_t type, uint16_t flags,
+                    uint32_t xid);
+/* Index of the first message of 'type' with 'xid' at or after 'from',
+ * waiting up to 2 s for it (fails the test otherwise). */
+int wait_rec(struct peer *p, uint8_t type, uint32_t xid, int from);
 
 #endif

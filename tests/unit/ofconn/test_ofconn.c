@@ -3,7 +3,8 @@
  * of_stream (targets, tcp/unix/TLS), of_conn (HELLO negotiation, framing,
  * echo and inactivity probe, backoff, bounded queues) and of_connmgr
  * (features, roles with generation ids, async filtering per role,
- * barriers with asynchronous completion).
+ * barriers with asynchronous completion, reassembly of split multipart
+ * requests).
  *
  * Peers are either of_conn objects on the same evloop ("controllers"
  * built on our own transport) or raw non-blocking sockets when the test
@@ -895,6 +896,410 @@ test_barrier_waits_for_pending(void **state)
     of_connmgr_destroy(mgr);
 }
 
+/* ---- split multipart requests (spec 7.3.5) ---- */
+
+static struct of_connmgr *
+mp_setup(struct peer *p)
+{
+    struct of_connmgr *mgr = mgr_create(0, 0);
+    uint16_t port = mgr_listen(mgr, "ptcp:0:127.0.0.1");
+    char target[64];
+    snprintf(target, sizeof target, "tcp:127.0.0.1:%u", port);
+    peer_connect(p, target, NULL);
+    assert_true(run_until(peer_is_established, p, 2000));
+    return mgr;
+}
+
+/* The text the fake bridge must have seen for 'r' (whole, MORE clear). */
+static void
+expect_delivered(const struct tf_req *r, int nth)
+{
+    static char expect[16384];
+    int len = of_msg_format(&r->msg, expect, sizeof expect);
+    int slot = nth % SW_MP_KEEP;
+    assert_int_equal(sw.mp_flags[slot], 0);
+    assert_int_equal(sw.mp_text_len[slot], len);
+    assert_string_equal(sw.mp_text[slot], expect);  /* truncated alike */
+}
+
+static void
+test_mp_split_reassembly(void **state)
+{
+    (void) state;
+    static struct peer p;
+    struct of_connmgr *mgr = mp_setup(&p);
+    struct of_connmgr_status st;
+    struct of_buf a_buf, c_buf;
+    size_t a_off[8], c_off[8];
+
+    /* 1. Three parts: nothing reaches the bridge until the last. */
+    struct tf_req a;
+    tf_build(&a, 200, 6, 5);
+    assert_int_equal(tf_split(&a, 2, &a_buf, a_off, 8), 3);
+    int n0 = p.n;
+    send_part(&p, &a_buf, a_off, 0);
+    send_part(&p, &a_buf, a_off, 1);
+    run_for(50);
+    assert_int_equal(sw.n_multipart, 0);
+    assert_int_equal(p.n, n0);
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.partial_reqs, 1);
+    assert_true(st.partial_bytes >= a_off[2]);
+    send_part(&p, &a_buf, a_off, 2);
+    int i = wait_rec(&p, OFPT_MULTIPART_REPLY, 200, n0);
+    assert_int_equal(p.recs[i].mp_type, OFPMP_TABLE_FEATURES);
+    assert_int_equal(sw.n_multipart, 1);
+    expect_delivered(&a, 0);
+    peer_sync(&p, 201);
+    assert_int_equal(count_type(&p, OFPT_ERROR, n0), 0);
+    assert_int_equal(count_type(&p, OFPT_MULTIPART_REPLY, n0), 1);
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.partial_reqs, 0);
+    assert_int_equal(st.partial_bytes, 0);
+
+    /* 2. Two split requests interleaved, and a one-part request between
+     * them: each is answered when it is whole, in that order. */
+    struct tf_req c;
+    a.msg.xid = 210;
+    of_buf_uninit(&a_buf);
+    assert_int_equal(tf_split(&a, 2, &a_buf, a_off, 8), 3);
+    tf_build(&c, 220, 9, 7);
+    assert_int_equal(tf_split(&c, 3, &c_buf, c_off, 8), 3);
+    n0 = p.n;
+    send_part(&p, &a_buf, a_off, 0);
+    send_part(&p, &c_buf, c_off, 0);
+    send_mp_simple(&p, OFPMP_DESC, 0, 215);
+    send_part(&p, &a_buf, a_off, 1);
+    send_part(&p, &c_buf, c_off, 1);
+    send_part(&p, &c_buf, c_off, 2);
+    send_part(&p, &a_buf, a_off, 2);
+    int i_desc = wait_rec(&p, OFPT_MULTIPART_REPLY, 215, n0);
+    int i_c = wait_rec(&p, OFPT_MULTIPART_REPLY, 220, n0);
+    int i_a = wait_rec(&p, OFPT_MULTIPART_REPLY, 210, n0);
+    assert_true(i_desc < i_c && i_c < i_a);
+    assert_int_equal(sw.n_multipart, 4);
+    expect_delivered(&c, 2);
+    expect_delivered(&a, 3);
+
+    /* 3. A request too big for one message, split by the sender's
+     * encoder at 64 KiB, arrives whole. */
+    struct tf_req big;
+    tf_build(&big, 230, 400, 250);
+    peer_send(&p, &big.msg);
+    wait_rec(&p, OFPT_MULTIPART_REPLY, 230, n0);
+    assert_int_equal(sw.n_multipart, 5);
+    expect_delivered(&big, 4);
+    peer_sync(&p, 231);
+    assert_int_equal(count_type(&p, OFPT_ERROR, n0), 0);
+
+    tf_free(&a);
+    tf_free(&c);
+    tf_free(&big);
+    of_buf_uninit(&a_buf);
+    of_buf_uninit(&c_buf);
+    peer_close(&p);
+    of_connmgr_destroy(mgr);
+}
+
+/* The errors of request 'xid' from 'from' on. */
+static int
+count_errors(const struct peer *p, uint32_t xid, uint16_t code, int from)
+{
+    int n = 0;
+    for (int i = from; i < p->n; i++) {
+        n += p->recs[i].type == OFPT_ERROR && p->recs[i].xid == xid
+             && p->recs[i].err_type == OFPET_BAD_REQUEST
+             && p->recs[i].err_code == code;
+    }
+    return n;
+}
+
+static void
+test_mp_split_errors(void **state)
+{
+    (void) state;
+    static struct peer p;
+    struct of_connmgr *mgr = mp_setup(&p);
+    struct of_connmgr_status st;
+    struct tf_req r;
+    struct of_buf buf;
+    size_t off[8];
+    tf_build(&r, 300, 6, 5);
+    assert_int_equal(tf_split(&r, 2, &buf, off, 8), 3);
+
+    /* A part of another multipart type: one BAD_MULTIPART, and the rest
+     * of the failed request is dropped, not taken for a request. */
+    int n0 = p.n;
+    send_part(&p, &buf, off, 0);
+    send_mp_simple(&p, OFPMP_DESC, OFPMPF_REQ_MORE, 300);
+    send_part(&p, &buf, off, 1);
+    send_part(&p, &buf, off, 2);
+    peer_sync(&p, 301);
+    assert_int_equal(count_errors(&p, 300, OFPBRC_BAD_MULTIPART, n0), 1);
+    assert_int_equal(p.n, n0 + 2);
+    assert_int_equal(sw.n_multipart, 0);
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.partial_reqs, 0);
+
+    /* A mismatching last part ends the request there. */
+    n0 = p.n;
+    send_part(&p, &buf, off, 0);                /* xid 300 again */
+    send_mp_simple(&p, OFPMP_DESC, 0, 300);
+    peer_sync(&p, 302);
+    assert_int_equal(count_errors(&p, 300, OFPBRC_BAD_MULTIPART, n0), 1);
+    assert_int_equal(p.n, n0 + 2);
+    assert_int_equal(sw.n_multipart, 0);
+
+    /* REQ_MORE on a body that is not a list cannot be assembled. */
+    n0 = p.n;
+    send_mp_simple(&p, OFPMP_FLOW, OFPMPF_REQ_MORE, 310);
+    send_mp_simple(&p, OFPMP_FLOW, 0, 310);
+    send_mp_simple(&p, OFPMP_DESC, 0, 311);     /* unaffected */
+    peer_sync(&p, 312);
+    assert_int_equal(count_errors(&p, 310, OFPBRC_BAD_MULTIPART, n0), 1);
+    assert_int_equal(p.n, n0 + 3);
+    assert_int_equal(sw.n_multipart, 1);
+    wait_rec(&p, OFPT_MULTIPART_REPLY, 311, n0);
+
+    /* A SLAVE's TABLE_FEATURES set is refused once, when whole. */
+    n0 = p.n;
+    peer_send_role(&p, OF_ROLE_SLAVE, 1, 320);
+    r.msg.xid = 321;
+    of_buf_uninit(&buf);
+    assert_int_equal(tf_split(&r, 2, &buf, off, 8), 3);
+    for (int i = 0; i < 3; i++) {
+        send_part(&p, &buf, off, i);
+    }
+    peer_sync(&p, 322);
+    assert_int_equal(count_errors(&p, 321, OFPBRC_IS_SLAVE, n0), 1);
+    assert_int_equal(p.n, n0 + 3);
+    assert_int_equal(sw.n_multipart, 1);
+
+    tf_free(&r);
+    of_buf_uninit(&buf);
+    peer_close(&p);
+    of_connmgr_destroy(mgr);
+}
+
+static void
+test_mp_split_overflow(void **state)
+{
+    (void) state;
+    static struct peer p;
+    struct of_connmgr *mgr = mp_setup(&p);
+    struct of_connmgr_status st;
+    enum { MAX_PENDING = 8 };
+    struct tf_req r[MAX_PENDING + 1];
+    struct of_buf buf[MAX_PENDING + 1];
+    size_t off[MAX_PENDING + 1][8];
+
+    /* 1. Eight requests may be in assembly at once; a ninth fails with
+     * MULTIPART_BUFFER_OVERFLOW (its other parts are dropped) and does
+     * not disturb the eight. */
+    int n0 = p.n;
+    for (int i = 0; i <= MAX_PENDING; i++) {
+        tf_build(&r[i], 400 + (uint32_t) i, 6, 5);
+        assert_int_equal(tf_split(&r[i], 2, &buf[i], off[i], 8), 3);
+        send_part(&p, &buf[i], off[i], 0);
+    }
+    peer_sync(&p, 420);
+    assert_int_equal(count_errors(&p, 400 + MAX_PENDING,
+                                  OFPBRC_MULTIPART_BUFFER_OVERFLOW, n0), 1);
+    assert_int_equal(p.n, n0 + 2);
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.partial_reqs, MAX_PENDING);
+    for (int part = 1; part < 3; part++) {
+        for (int i = MAX_PENDING; i >= 0; i--) {
+            send_part(&p, &buf[i], off[i], part);
+        }
+    }
+    peer_sync(&p, 421);
+    assert_int_equal(count_type(&p, OFPT_MULTIPART_REPLY, n0), MAX_PENDING);
+    assert_int_equal(count_type(&p, OFPT_ERROR, n0), 1);
+    assert_int_equal(sw.n_multipart, MAX_PENDING);
+    for (int i = 0; i < SW_MP_KEEP; i++) {
+        /* Completed in reverse order: request i came (7 - i)th. */
+        expect_delivered(&r[i], MAX_PENDING - 1 - i);
+    }
+    for (int i = 0; i <= MAX_PENDING; i++) {
+        tf_free(&r[i]);
+        of_buf_uninit(&buf[i]);
+    }
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.partial_reqs, 0);
+    assert_int_equal(st.partial_bytes, 0);
+
+    /* 2. Bytes: about 870 kB of parts fit under the 1 MiB bound... */
+    struct tf_req big;
+    n0 = p.n;
+    tf_build(&big, 500, 2600, 250);
+    peer_send(&p, &big.msg);
+    wait_rec(&p, OFPT_MULTIPART_REPLY, 500, n0);
+    assert_int_equal(sw.n_multipart, MAX_PENDING + 1);
+    tf_free(&big);
+
+    /* ...about 1.3 MB do not: one error, the rest is dropped, and the
+     * connection goes on. */
+    tf_build(&big, 501, 3900, 250);
+    peer_send(&p, &big.msg);
+    send_mp_simple(&p, OFPMP_DESC, 0, 502);
+    wait_rec(&p, OFPT_MULTIPART_REPLY, 502, n0);
+    assert_int_equal(count_errors(&p, 501, OFPBRC_MULTIPART_BUFFER_OVERFLOW,
+                                  n0), 1);
+    assert_int_equal(count_type(&p, OFPT_ERROR, n0), 1);
+    assert_int_equal(sw.n_multipart, MAX_PENDING + 2);
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.partial_reqs, 0);
+    assert_int_equal(st.partial_bytes, 0);
+    assert_true(log_contains("MULTIPART_BUFFER_OVERFLOW"));
+    tf_free(&big);
+
+    peer_close(&p);
+    of_connmgr_destroy(mgr);
+}
+
+static bool
+no_service(void *mgr)
+{
+    struct of_connmgr_status st;
+    return !mgr_status(mgr, "service", &st);
+}
+
+static bool
+controller_partials_freed(void *mgr)
+{
+    struct of_connmgr_status st;
+    return mgr_status(mgr, "controller", &st) && strcmp(st.state, "active")
+           && st.partial_reqs == 0 && st.partial_bytes == 0;
+}
+
+/* Parts held when a connection goes are freed (ASan reports leaks). */
+static void
+test_mp_split_close_pending(void **state)
+{
+    (void) state;
+    static struct peer p, ctl;
+    struct of_connmgr *mgr = mp_setup(&p);
+    struct of_connmgr_status st;
+    struct tf_req r;
+    struct of_buf buf, buf2;
+    size_t off[8], off2[8];
+    tf_build(&r, 600, 6, 5);
+    assert_int_equal(tf_split(&r, 2, &buf, off, 8), 3);
+    r.msg.xid = 601;
+    assert_int_equal(tf_split(&r, 2, &buf2, off2, 8), 3);
+
+    /* 1. A service connection closes with two requests half-received. */
+    send_part(&p, &buf, off, 0);
+    send_part(&p, &buf, off, 1);
+    send_mp_simple(&p, OFPMP_DESC, 0, 602);     /* answered meanwhile */
+    send_part(&p, &buf2, off2, 0);
+    peer_sync(&p, 603);
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.partial_reqs, 2);
+    assert_true(st.partial_bytes > 0);
+    peer_close(&p);
+    assert_true(run_until(no_service, mgr, 2000));
+    assert_int_equal(sw.n_multipart, 1);
+
+    /* 2. A controller connection (kept, reconnecting) drops its parts
+     * when the session ends. */
+    struct tlistener l = { .peers = { &ctl } };
+    char target[64], err[128];
+    snprintf(target, sizeof target, "tcp:127.0.0.1:%u",
+             tlistener_open(&l, "ptcp:0:127.0.0.1", NULL));
+    assert_int_equal(of_connmgr_add(mgr, target, err, sizeof err), 0);
+    assert_true(run_until(peer_is_established, &ctl, 2000));
+    send_part(&ctl, &buf, off, 0);
+    peer_sync(&ctl, 610);
+    assert_true(mgr_status(mgr, "controller", &st));
+    assert_int_equal(st.partial_reqs, 1);
+    peer_close(&ctl);
+    tlistener_close(&l);
+    assert_true(run_until(controller_partials_freed, mgr, 2000));
+    assert_int_equal(of_connmgr_remove(mgr, target), 0);
+
+    /* 3. The manager goes away with parts held. */
+    uint16_t port = of_connmgr_listener_port(mgr, "ptcp:0:127.0.0.1");
+    snprintf(target, sizeof target, "tcp:127.0.0.1:%u", port);
+    peer_connect(&p, target, NULL);
+    assert_true(run_until(peer_is_established, &p, 2000));
+    send_part(&p, &buf, off, 0);
+    peer_sync(&p, 620);
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.partial_reqs, 1);
+    of_connmgr_destroy(mgr);
+    peer_close(&p);
+    run_for(20);
+
+    tf_free(&r);
+    of_buf_uninit(&buf);
+    of_buf_uninit(&buf2);
+}
+
+/* A barrier waits for the complete requests before it, not for an
+ * incomplete one (whose last part comes after the barrier). */
+static void
+test_mp_split_barrier(void **state)
+{
+    (void) state;
+    static struct peer p;
+    struct of_connmgr *mgr = mp_setup(&p);
+    struct tf_req r;
+    struct of_buf buf;
+    size_t off[8];
+    tf_build(&r, 701, 6, 5);
+    assert_int_equal(tf_split(&r, 2, &buf, off, 8), 3);
+    sw.pend_flow_mods = true;
+
+    /* FLOW_MOD (pending), two parts, BARRIER, last part, ECHO: the
+     * barrier is answered when the flow mod completes; the request is
+     * processed after the barrier, then the echo. */
+    int n0 = p.n;
+    peer_send_flow_mod(&p, 700);
+    send_part(&p, &buf, off, 0);
+    send_part(&p, &buf, off, 1);
+    peer_send_simple(&p, OFPT_BARRIER_REQUEST, 702);
+    send_part(&p, &buf, off, 2);
+    peer_send_simple(&p, OFPT_ECHO_REQUEST, 703);
+    run_for(100);
+    assert_int_equal(p.n, n0);
+    assert_int_equal(sw.n_multipart, 0);
+    struct of_connmgr_status st;
+    assert_true(mgr_status(mgr, "service", &st));
+    assert_int_equal(st.pending_reqs, 1);
+    assert_int_equal(st.partial_reqs, 1);
+    of_req_complete(sw.pending[0], NULL);
+    assert_true(peer_wait_n(&p, n0 + 3, 2000));
+    assert_int_equal(p.recs[n0].type, OFPT_BARRIER_REPLY);
+    assert_int_equal(p.recs[n0].xid, 702);
+    assert_int_equal(p.recs[n0 + 1].type, OFPT_MULTIPART_REPLY);
+    assert_int_equal(p.recs[n0 + 1].xid, 701);
+    assert_int_equal(p.recs[n0 + 2].type, OFPT_ECHO_REPLY);
+    assert_int_equal(sw.n_multipart, 1);
+    expect_delivered(&r, 0);
+
+    /* With only an incomplete request before it, the barrier is answered
+     * at once (waiting would deadlock: the rest is behind it). */
+    n0 = p.n;
+    r.msg.xid = 710;
+    of_buf_uninit(&buf);
+    assert_int_equal(tf_split(&r, 2, &buf, off, 8), 3);
+    send_part(&p, &buf, off, 0);
+    peer_send_simple(&p, OFPT_BARRIER_REQUEST, 711);
+    assert_int_equal(wait_rec(&p, OFPT_BARRIER_REPLY, 711, n0), n0);
+    assert_int_equal(sw.n_multipart, 1);
+    send_part(&p, &buf, off, 1);
+    send_part(&p, &buf, off, 2);
+    assert_int_equal(wait_rec(&p, OFPT_MULTIPART_REPLY, 710, n0), n0 + 1);
+    expect_delivered(&r, 1);
+
+    tf_free(&r);
+    of_buf_uninit(&buf);
+    peer_close(&p);
+    of_connmgr_destroy(mgr);
+}
+
 /* ---- bounded send queues ---- */
 
 struct raw_listener {
@@ -1079,6 +1484,11 @@ main(int argc, char *argv[])
         cmocka_unit_test(test_async_two_controllers),
         cmocka_unit_test(test_barrier_waits_for_pending),
         cmocka_unit_test(test_slow_reader_bounded_queue),
+        cmocka_unit_test(test_mp_split_reassembly),
+        cmocka_unit_test(test_mp_split_errors),
+        cmocka_unit_test(test_mp_split_overflow),
+        cmocka_unit_test(test_mp_split_close_pending),
+        cmocka_unit_test(test_mp_split_barrier),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
