@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_devargs.h>
 #include <rte_errno.h>
@@ -29,6 +30,23 @@ dp_netdev_port_by_ethdev(uint16_t port_id)
         }
     }
     return NULL;
+}
+
+/* Detaches the device 'devargs' names (probed by us, no port uses it). */
+static void
+dp_netdev_unprobe_devargs(const char *devargs)
+{
+    struct rte_devargs da;
+    if (rte_devargs_parse(&da, devargs)) {
+        return;
+    }
+    int ret = da.bus ? rte_eal_hotplug_remove(rte_bus_name(da.bus), da.name)
+                     : -ENODEV;
+    if (ret) {
+        VLOG_WARN(DP_LOG, "device '%s' stays probed without a port: %s",
+                  da.name, rte_strerror(-ret));
+    }
+    rte_devargs_reset(&da);
 }
 
 int
@@ -76,8 +94,8 @@ dp_netdev_probe_devargs(const char *devargs, uint16_t *port_id,
         dp_set_error(err, errlen, "'%s' was probed but has no usable "
                      "ethdev port", devargs);
         if (probed_here) {
-            VLOG_WARN(DP_LOG, "device '%s' stays probed without a port",
-                      name);
+            /* Undo our hot-plug, so a failed add leaves nothing behind. */
+            dp_netdev_unprobe_devargs(devargs);
         }
         return -ENODEV;
     }

@@ -119,12 +119,26 @@ dp_frame_tci(const struct ft_key *key)
     return ntohs(key->vlans[0].tci);
 }
 
-/* Makes the exclusively owned 'm' (currently carrying 'cur_tci') carry
- * 'want_tci'. Returns 0 or -1 (frame too short, no headroom). */
+/* Makes '*mp' (currently carrying 'cur_tci') carry 'want_tci', first
+ * replacing it with a private copy if it is shared. Returns 0 or -1 (frame
+ * too short, no headroom, no mbuf); '*mp' is then still the caller's to
+ * free. */
 static int
 dp_vlan_apply(struct rte_mbuf **mp, uint16_t cur_tci, uint16_t want_tci)
 {
     struct rte_mbuf *m = *mp;
+    if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1)) {
+        /* Received still shared (a ring port looping back what we sent
+         * elsewhere, zero-copy drivers): edit a private copy, never the
+         * bytes another holder is about to transmit. */
+        struct rte_mbuf *c = rte_pktmbuf_copy(m, dp_state.pool, 0,
+                                              UINT32_MAX);
+        if (!c) {
+            return -1;
+        }
+        rte_pktmbuf_free(m);
+        *mp = m = c;
+    }
     uint16_t wire_tci = want_tci & (uint16_t) ~FT_VLAN_PRESENT;
     if (!cur_tci) {
         /* push */
@@ -221,13 +235,16 @@ dp_pmd_output(struct dp_pmd *pmd, struct rte_mbuf *m, const struct ft_key *key,
     }
 
     /* Take every reference before the first enqueue: a full tx buffer is
-     * flushed at once, and the driver frees what it sent. */
+     * flushed at once, and the driver frees what it sent. Every segment of
+     * a chained mbuf (vhost, jumbo) needs the references, as
+     * rte_pktmbuf_free() drops one per segment. */
     if (orig_users > 1) {
-        rte_mbuf_refcnt_update(m, (int16_t) (orig_users - 1));
+        rte_pktmbuf_refcnt_update(m, (int16_t) (orig_users - 1));
     }
     for (unsigned int v = 0; v < n_var; v++) {
         if (var[v].m && var[v].users > 1) {
-            rte_mbuf_refcnt_update(var[v].m, (int16_t) (var[v].users - 1));
+            rte_pktmbuf_refcnt_update(var[v].m,
+                                      (int16_t) (var[v].users - 1));
         }
     }
     bool m_owned = orig_users || (in_place < n_var && var[in_place].m);
@@ -277,6 +294,14 @@ dp_pmd_process(struct dp_pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts,
         struct rte_mbuf *m = pkts[i];
         if (i + 1 < n) {
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+        }
+        if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
+            /* A runt has no MACs: it would parse as 00:00:00:00:00:00 to
+             * 00:00:00:00:00:00, be learned and flooded. */
+            dp_counter_add(&pmd->port_rx_dropped[in->slot], 1);
+            rte_pktmbuf_free(m);
+            dropped++;
+            continue;
         }
         struct ft_key key;
         struct dp_parse_layers layers;
@@ -501,10 +526,70 @@ dp_pmd_stop_all(void)
     }
 }
 
+static bool
+dp_poll_list_has(const struct dp_poll_list *list,
+                 const struct dp_poll_entry *e)
+{
+    for (unsigned int i = 0; list && i < list->n; i++) {
+        const struct dp_poll_entry *f = &list->entries[i];
+        if (f->rxq == e->rxq && f->port_id == e->port_id && f->qid == e->qid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An rx queue must never be polled by two workers at once (rx bursts on
+ * one queue are not thread-safe; its counters have one writer). Before a
+ * queue moves, every worker is left with only the queues it keeps, and a
+ * grace period passes; only then do the new lists go out. */
+static void
+dp_pmd_drop_moving_rxqs(struct dp_poll_list **lists)
+{
+    struct dp_poll_list *kept[DP_MAX_PMDS] = { NULL };
+    struct dp_poll_list *old[DP_MAX_PMDS] = { NULL };
+    bool change = false;
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        struct dp_pmd *pmd = dp_state.pmds[i];
+        const struct dp_poll_list *cur = pmd ? pmd->poll : NULL;
+        if (!cur) {
+            continue;
+        }
+        unsigned int n = 0;
+        for (unsigned int k = 0; k < cur->n; k++) {
+            n += dp_poll_list_has(lists[i], &cur->entries[k]);
+        }
+        if (n == cur->n) {
+            continue;                /* loses nothing */
+        }
+        change = true;
+        /* Out of memory: an empty list (NULL) is just as safe. */
+        kept[i] = malloc(sizeof *kept[i] + n * sizeof kept[i]->entries[0]);
+        if (kept[i]) {
+            kept[i]->n = 0;
+            for (unsigned int k = 0; k < cur->n; k++) {
+                if (dp_poll_list_has(lists[i], &cur->entries[k])) {
+                    kept[i]->entries[kept[i]->n++] = cur->entries[k];
+                }
+            }
+        }
+        old[i] = pmd->poll;
+        __atomic_store_n(&pmd->poll, kept[i], __ATOMIC_RELEASE);
+    }
+    if (!change) {
+        return;
+    }
+    dp_rcu_synchronize();
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        free(old[i]);
+    }
+}
+
 void
 dp_pmd_publish_poll_lists(struct dp_poll_list **lists)
 {
     struct dp_poll_list *old[DP_MAX_PMDS];
+    dp_pmd_drop_moving_rxqs(lists);
     for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
         struct dp_pmd *pmd = dp_state.pmds[i];
         old[i] = NULL;
@@ -603,6 +688,8 @@ dp_set_pmd_cpu_mask(const char *mask, char *err, size_t errlen)
     }
 
     /* Start the new workers first so rx queues move without a gap. */
+    struct dp_pmd *started[DP_MAX_PMDS];
+    unsigned int n_started = 0;
     for (unsigned int cpu = 0; cpu < DP_MAX_MASK_CPUS; cpu++) {
         if (!(cpus[cpu / 64] & (1ULL << (cpu % 64)))) {
             continue;
@@ -613,8 +700,17 @@ dp_set_pmd_cpu_mask(const char *mask, char *err, size_t errlen)
                 have = true;
             }
         }
-        if (!have && !dp_pmd_start(cpu, err, errlen)) {
-            return -EAGAIN;
+        if (!have) {
+            struct dp_pmd *pmd = dp_pmd_start(cpu, err, errlen);
+            if (!pmd) {
+                /* Leave the workers as they were: the ones started here
+                 * have no rx queue yet. */
+                for (unsigned int i = 0; i < n_started; i++) {
+                    dp_pmd_join(started[i]);
+                }
+                return -EAGAIN;
+            }
+            started[n_started++] = pmd;
         }
     }
     bool retiring = false;

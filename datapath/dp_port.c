@@ -482,9 +482,11 @@ dp_port_reconfigure(const char *name, json_t *options,
         if (error) {
             return error;
         }
-        dp_port_set_vlan(port, vlan);
     }
     if (!options || json_equal(options, port->options)) {
+        if (vlan) {
+            dp_port_set_vlan(port, vlan);
+        }
         return 0;
     }
 
@@ -493,6 +495,11 @@ dp_port_reconfigure(const char *name, json_t *options,
     int error = dp_port_parse_options(&probe, options, err, errlen);
     if (error) {
         return error;
+    }
+    /* A failure below puts the VLAN settings back with the options. */
+    struct dp_vlan_config old_vlan = port->vlan;
+    if (vlan) {
+        dp_port_set_vlan(port, vlan);
     }
 
     if (!dp_port_options_need_reopen(port->options, options)
@@ -508,6 +515,7 @@ dp_port_reconfigure(const char *name, json_t *options,
             } else if (ret) {
                 dp_set_error(err, errlen, "port %s: cannot set mtu %u: %s",
                              name, probe.mtu, rte_strerror(-ret));
+                dp_port_set_vlan(port, &old_vlan);
                 return ret;
             }
         }
@@ -530,6 +538,7 @@ dp_port_reconfigure(const char *name, json_t *options,
                   "previous options", name);
         json_decref(port->options);
         port->options = old_options;
+        dp_port_set_vlan(port, &old_vlan);
         dp_port_parse_options(port, port->options, NULL, 0);
         if (dp_port_open(port, err2, sizeof err2)) {
             VLOG_ERR(DP_LOG, "port %s: is down: %s", name, err2);

@@ -86,10 +86,15 @@ dp_rxq_publish(void)
         lists[i] = malloc(sizeof *lists[i]
                           + count[i] * sizeof lists[i]->entries[0]);
         if (!lists[i]) {
-            VLOG_ERR(DP_LOG, "out of memory building poll lists");
+            /* Publish empty lists rather than nothing: a caller about to
+             * free a port relies on no worker polling it afterwards. */
+            VLOG_ERR(DP_LOG, "out of memory building poll lists: workers "
+                     "poll nothing until the next placement");
             for (unsigned int j = 0; j < i; j++) {
                 free(lists[j]);
+                lists[j] = NULL;
             }
+            dp_pmd_publish_poll_lists(lists);
             return;
         }
         lists[i]->n = 0;
