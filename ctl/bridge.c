@@ -519,6 +519,10 @@ cmd_set(int argc, const char *const argv[], void *aux, json_t **result,
     json_decref(changes);
 
     bool live = dp_port_exists(pname);
+    bool was_live = live;
+    /* A port that is not in the datapath keeps its reason, to put back if
+     * the new settings cannot be saved. */
+    json_t *old_error = json_incref(json_object_get(ctl.port_errors, pname));
     if (live) {
         struct dp_vlan_config vlan;
         port_vlan_config(newport, &vlan);
@@ -531,6 +535,7 @@ cmd_set(int argc, const char *const argv[], void *aux, json_t **result,
         if (rc) {
             snprintf(err, errlen, "%s", why[0] ? why : strerror(-rc));
             json_decref(newdoc);
+            json_decref(old_error);
             return rc;
         }
     } else {
@@ -547,7 +552,15 @@ cmd_set(int argc, const char *const argv[], void *aux, json_t **result,
     }
     char *saved_bridge = strdup(bname);
     rc = commit(newdoc, err, errlen);
-    if (rc && live) {
+    if (rc && !was_live) {
+        /* The committed settings had no port in the datapath: keep it so
+         * (a port revived by unsaved settings would not come back after a
+         * restart) and show the previous reason again. */
+        if (live) {
+            dp_port_del(pname);
+        }
+        port_error_set(pname, json_string_value(old_error));
+    } else if (rc && live) {
         /* Put the datapath back to the committed settings. */
         json_t *old = ctl_config_find_port(ctl.doc, pname, NULL);
         struct dp_vlan_config vlan;
@@ -563,6 +576,7 @@ cmd_set(int argc, const char *const argv[], void *aux, json_t **result,
                   saved_bridge);
     }
     free(saved_bridge);
+    json_decref(old_error);
     return rc;
 }
 
@@ -621,10 +635,50 @@ apply_bridge_globals_all(void)
     }
 }
 
+/* The running workers' cores as a pmd-cpu-mask ("0x.."), or NULL when
+ * there is none; the caller frees it. */
+static char *
+current_pmd_mask(void)
+{
+    enum { MAX_CPUS = 1024 };
+    uint8_t nibbles[MAX_CPUS / 4] = { 0 };
+    int top = -1;
+    json_t *stats = dp_pmd_stats();
+    size_t i;
+    json_t *pmd;
+    json_array_foreach(stats, i, pmd) {
+        json_int_t core = json_integer_value(json_object_get(pmd, "core"));
+        if (core >= 0 && core < MAX_CPUS) {
+            nibbles[core / 4] |= (uint8_t) (1u << (core % 4));
+            if (core / 4 > top) {
+                top = (int) (core / 4);
+            }
+        }
+    }
+    json_decref(stats);
+    if (top < 0) {
+        return NULL;
+    }
+    char *mask = malloc((size_t) top + 4);
+    if (mask) {
+        char *p = mask;
+        *p++ = '0';
+        *p++ = 'x';
+        for (int d = top; d >= 0; d--) {
+            *p++ = "0123456789abcdef"[nibbles[d]];
+        }
+        *p = '\0';
+    }
+    return mask;
+}
+
 /* Puts the first 'n' keys of 'changes' back to their committed values
- * after a later key or the save failed. */
+ * after a later key or the save failed. The workers go back to the cores
+ * they ran on before, 'prev_pmd_mask' (the committed document may name no
+ * mask: the start-up default was in use). */
 static void
-restore_committed_globals(json_t *changes, size_t n)
+restore_committed_globals(json_t *changes, size_t n,
+                          const char *prev_pmd_mask)
 {
     json_t *committed = ctl_config_global(ctl.doc);
     const char *key;
@@ -635,8 +689,11 @@ restore_committed_globals(json_t *changes, size_t n)
             break;
         }
         char err[CTL_ERR_LEN];
-        apply_global(key, json_string_value(json_object_get(committed, key)),
-                     err, sizeof err);
+        const char *old = json_string_value(json_object_get(committed, key));
+        if (!strcmp(key, "pmd-cpu-mask") && prev_pmd_mask) {
+            old = prev_pmd_mask;
+        }
+        apply_global(key, old, err, sizeof err);
     }
     apply_bridge_globals_all();
 }
@@ -654,11 +711,13 @@ cmd_set_global(int argc, const char *const argv[], void *aux,
     const char *key;
     json_t *value;
     size_t applied = 0;
+    char *prev_pmd_mask = current_pmd_mask();
     json_object_foreach(changes, key, value) {
         rc = apply_global(key, json_string_value(value), err, errlen);
         if (rc) {
-            restore_committed_globals(changes, applied);
+            restore_committed_globals(changes, applied, prev_pmd_mask);
             json_decref(changes);
+            free(prev_pmd_mask);
             return rc;
         }
         applied++;
@@ -674,13 +733,14 @@ cmd_set_global(int argc, const char *const argv[], void *aux,
     }
     rc = commit(newdoc, err, errlen);
     if (rc) {
-        restore_committed_globals(changes, applied);
+        restore_committed_globals(changes, applied, prev_pmd_mask);
     } else {
         /* Bridge-scoped keys (MAC ageing, table size) read the document. */
         apply_bridge_globals_all();
         VLOG_INFO(MOD, "global settings changed");
     }
     json_decref(changes);
+    free(prev_pmd_mask);
     return rc;
 }
 

@@ -295,12 +295,19 @@ dp_dummy_capture(const char *name, unsigned int max,
     return (int) n;
 }
 
+/* Cores of the running workers (dp_pmd_stats reports them). */
+static unsigned long long pmd_mask = 0x2;
+
 int
 dp_set_pmd_cpu_mask(const char *mask, char *err, size_t errlen)
 {
     if (!strcmp(mask, "0x100000")) {
         snprintf(err, errlen, "CPU 20 is not available");
         return -EINVAL;
+    }
+    unsigned long long m = strtoull(mask, NULL, 16);
+    if (m) {
+        pmd_mask = m;
     }
     return 0;
 }
@@ -329,12 +336,20 @@ dp_pmd_rebalance(void)
 json_t *
 dp_pmd_stats(void)
 {
-    return json_pack("[{s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i, s:i, s:f, "
-                     "s:f, s:i, s:i}]", "core", 1, "numa", 0, "packets", 100,
-                     "rx_batches", 10, "avg_batch", 10.0, "tx_packets", 100,
-                     "dropped", 0, "busy_cycles", 1000, "idle_cycles", 9000,
-                     "busy_pct", 10.0, "cycles_per_pkt", 10.0, "sleep_us", 0,
-                     "rxqs", 1);
+    json_t *array = json_array();
+    for (int core = 0; core < 64; core++) {
+        if (!(pmd_mask & (1ULL << core))) {
+            continue;
+        }
+        json_array_append_new(array, json_pack(
+            "{s:i, s:i, s:i, s:i, s:f, s:i, s:i, s:i, s:i, s:f, s:f, s:i, "
+            "s:i}", "core", core, "numa", 0, "packets", 100,
+            "rx_batches", 10, "avg_batch", 10.0, "tx_packets", 100,
+            "dropped", 0, "busy_cycles", 1000, "idle_cycles", 9000,
+            "busy_pct", 10.0, "cycles_per_pkt", 10.0, "sleep_us", 0,
+            "rxqs", 1));
+    }
+    return array;
 }
 
 void

@@ -274,6 +274,51 @@ test_global(void **state)
     json_decref(doc);
 }
 
+/* Makes every save fail until unblock_saves(): a directory (not empty)
+ * where the store writes its temp file. */
+static void
+block_saves(bool block)
+{
+    char blocker[256], cmd[600];
+    snprintf(blocker, sizeof blocker, "%s.tmp.%ld", db, (long) getpid());
+    if (block) {
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s/x'", blocker);
+    } else {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", blocker);
+    }
+    assert_int_equal(system(cmd), 0);
+}
+
+static json_int_t
+first_pmd_core(void)
+{
+    json_t *stats = dp_pmd_stats();
+    json_int_t core = json_integer_value(json_object_get(
+        json_array_get(stats, 0), "core"));
+    json_decref(stats);
+    return core;
+}
+
+/* A mask change that cannot be saved puts the workers back where they
+ * were, also when the committed document names no mask (the start-up
+ * default placement). */
+static void
+test_global_rollback(void **state)
+{
+    (void) state;
+    ok_void(CALL("set-global", "pmd-cpu-mask=0x2"));
+    ok_void(CALL("set-global", "pmd-cpu-mask="));
+    assert_int_equal(first_pmd_core(), 1);
+    block_saves(true);
+    fails_with(CALL("set-global", "pmd-cpu-mask=0x1"), "not saved");
+    block_saves(false);
+    assert_int_equal(first_pmd_core(), 1);
+    /* Same when a later key of the command is refused. */
+    fails_with(CALL("set-global", "pmd-cpu-mask=0x1", "bogus=1"),
+               "unknown key 'bogus'");
+    assert_int_equal(first_pmd_core(), 1);
+}
+
 static void
 test_restart_restores_and_reports_errors(void **state)
 {
@@ -317,6 +362,24 @@ test_restart_restores_and_reports_errors(void **state)
     assert_non_null(n1);
     assert_non_null(strstr(json_string_value(json_object_get(n1, "error")),
                            "cannot probe"));
+    json_decref(show);
+
+    /* A fix that cannot be saved leaves the datapath as the committed
+     * configuration says: still no n1, still its error. Saves fail while
+     * a directory (not empty) sits where the temp file goes. */
+    block_saves(true);
+    fails_with(CALL("set", "Interface", "n1",
+                    "options:dpdk-devargs=net_null1"), "not saved");
+    block_saves(false);
+    assert_false(dp_port_exists("n1"));
+    show = ok(CALL0("show"));
+    json_array_foreach(json_object_get(json_array_get(
+        json_object_get(show, "bridges"), 0), "ports"), i, p) {
+        if (!strcmp(json_string_value(json_object_get(p, "name")), "n1")) {
+            assert_non_null(strstr(json_string_value(json_object_get(
+                p, "error")), "cannot probe"));
+        }
+    }
     json_decref(show);
 
     /* The failed port stays configured; fixing its devargs revives it. */
@@ -387,6 +450,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_global, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_global_rollback, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_restart_restores_and_reports_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dummy_and_views, setup,
