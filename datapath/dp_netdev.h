@@ -33,6 +33,12 @@ struct dp_netdev_class {
     void (*close)(struct dp_port *);
     /* Optional: called after the ethdev is configured and started. */
     int (*post_start)(struct dp_port *, char *err, size_t errlen);
+    /* Optional: the opened device failed to configure or start ('why');
+     * called before it is closed.
+     * Returns true if the class has another way to open the port and the
+     * next open() will take it (system: AF_XDP, whose socket and program
+     * are set up only at queue setup, falls back to AF_PACKET). */
+    bool (*fallback)(struct dp_port *, const char *why);
 };
 
 extern const struct dp_netdev_class dp_netdev_dpdk_class;

@@ -77,8 +77,8 @@ dp_netdev_system_open(struct dp_port *port, char *err, size_t errlen)
         mode = "best-effort";
     }
     bool best_effort = !strcmp(mode, "best-effort");
-    bool xdp = best_effort || !strcmp(mode, "native")
-               || !strcmp(mode, "generic");
+    bool xdp = (best_effort && !port->xdp_start_failed)
+               || !strcmp(mode, "native") || !strcmp(mode, "generic");
     bool af_packet = best_effort || !strcmp(mode, "af-packet");
     if (!xdp && !af_packet) {
         dp_set_error(err, errlen, "port %s: unknown xdp-mode '%s' (expected "
@@ -130,6 +130,23 @@ dp_netdev_system_open(struct dp_port *port, char *err, size_t errlen)
     return 0;
 }
 
+/* AF_XDP creates its socket, umem and XDP program at queue setup, after a
+ * successful probe; in best-effort mode a failure there falls back to
+ * AF_PACKET as a failed probe does. */
+static bool
+dp_netdev_system_fallback(struct dp_port *port, const char *why)
+{
+    const char *mode = dp_option_str(port->options, "xdp-mode");
+    bool best_effort = !mode || !*mode || !strcmp(mode, "best-effort");
+    if (!best_effort || !port->mode || strcmp(port->mode, "af_xdp")) {
+        return false;
+    }
+    port->xdp_start_failed = true;
+    VLOG_WARN(DP_LOG, "port %s: AF_XDP did not start (%s); falling back to "
+              "AF_PACKET", port->name, why);
+    return true;
+}
+
 static void
 dp_netdev_system_close(struct dp_port *port)
 {
@@ -141,4 +158,5 @@ const struct dp_netdev_class dp_netdev_system_class = {
     .type = "system",
     .open = dp_netdev_system_open,
     .close = dp_netdev_system_close,
+    .fallback = dp_netdev_system_fallback,
 };

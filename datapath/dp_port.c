@@ -273,8 +273,9 @@ dp_port_open(struct dp_port *port, char *err, size_t errlen)
     port->ethdev_open = true;
     error = dp_port_ethdev_start(port, err, errlen);
     if (error) {
+        bool retry = port->class->fallback && port->class->fallback(port, err);
         dp_port_ethdev_close(port);
-        return error;
+        return retry ? dp_port_open(port, err, errlen) : error;
     }
     __atomic_store_n(&port->tx_ready, true, __ATOMIC_RELEASE);
     return 0;

@@ -101,6 +101,8 @@ struct dp_port {
     char devargs[DP_DEVARGS_LEN];
     char driver[DP_NAME_LEN];
     const char *mode;                /* system: "af_xdp" / "af_packet" */
+    bool xdp_start_failed;           /* system: AF_XDP probed but would not
+                                        start; best-effort uses AF_PACKET */
     /* MAC reported when the driver cannot store one (ring ethdevs). */
     bool has_mac_override;
     uint8_t mac_override[6];
