@@ -1,7 +1,7 @@
 /*
  * flowtable.h — the flowtable module: flow key and mask types, the sparse
- * key (miniflow), and the NORMAL action (MAC learning). The OpenFlow
- * classifier, tables, groups, meters and xlate join here (issue 4).
+ * key (miniflow), the NORMAL action (MAC learning), the OpenFlow classifier
+ * and the meter table. Tables, instructions, groups and xlate join here.
  *
  * The pieces are separate interfaces and live in their own headers; this
  * header is the module's one entry point.
@@ -12,5 +12,7 @@
 #include "ft_key.h"
 #include "ft_match.h"
 #include "ft_normal.h"
+#include "ft_classifier.h"
+#include "ft_meter.h"
 
 #endif
