@@ -53,7 +53,10 @@ run_unit() {  # build_dir label
     step "unit tests ($label)"
     meson test -C "$dir" --suite unit --num-processes 2 --print-errorlogs \
         --timeout-multiplier 3
-    cp "$dir/meson-logs/testlog.json" "$results/meson-$label.json" 2>/dev/null || true
+    if ! cp "$dir/meson-logs/testlog.json" "$results/meson-$label.json" 2>/dev/null; then
+        echo "{\"name\": \"$label (meson test wrote no log)\", \"result\": \"FAIL\"}" \
+            > "$results/meson-$label.json"
+    fi
 }
 
 if want unit; then
@@ -105,6 +108,12 @@ if want system; then
     step "system tests (pytest)"
     /usr/bin/python3 -m pytest -v -p no:cacheprovider \
         --junitxml="$results/system.xml" "$top/tests/system"
+    rc=$?
+    if [ ! -s "$results/system.xml" ]; then
+        # pytest died before reporting: that is a failure, not zero tests.
+        echo "{\"name\": \"system (pytest exited $rc without a report)\", \"result\": \"FAIL\"}" \
+            > "$results/meson-system-run.json"
+    fi
 fi
 
 step "summary"
