@@ -57,7 +57,7 @@
 
 /* Sets the first 'n' bits of field 't' in 'wc'. */
 static inline void
-wc_set_prefix(cls_word *wc, unsigned int t, unsigned int n)
+wc_set_prefix(ft_key_word *wc, unsigned int t, unsigned int n)
 {
     uint8_t *p = (uint8_t *) wc + trie_fields[t].ofs;
     unsigned int i;
@@ -194,7 +194,7 @@ trie_retire(void *aux, void *node)
 static uint32_t
 mask_hash(const struct ft_mask *mask)
 {
-    const cls_word *mw = key_words(&mask->masks);
+    const ft_key_word *mw = ft_key_u64(&mask->masks);
     uint32_t hash = CLS_HASH_BASIS;
     for (unsigned int i = 0; i < FT_KEY_U64S; i++) {
         hash = rte_hash_crc_8byte(mw[i], hash);
@@ -461,7 +461,7 @@ tries_del(struct ft_cls *cls, const struct cls_subtable *st,
 /* Inserts a rule whose masked key is new in 'st': a new slot. */
 static int
 key_create(struct ft_cls *cls, struct cls_subtable *st,
-           struct ft_cls_rule *rule, const cls_word *kw)
+           struct ft_cls_rule *rule, const ft_key_word *kw)
 {
     int err = cls_subtable_reserve_key(cls, st);
     if (!err) {
@@ -504,7 +504,7 @@ ft_cls_insert(struct ft_cls *cls, struct ft_cls_rule *rule,
         return -ENOMEM;
     }
 
-    const cls_word *kw = key_words(&rule->match.key);
+    const ft_key_word *kw = ft_key_u64(&rule->match.key);
     rule->hash = subtable_hash(st, kw, st->n_words);
     rule->seq = cls->next_seq;
     rule->subtable = st;
@@ -562,7 +562,7 @@ void
 ft_cls_remove(struct ft_cls *cls, struct ft_cls_rule *rule)
 {
     struct cls_subtable *st = rule->subtable;
-    const cls_word *kw = key_words(&rule->match.key);
+    const ft_key_word *kw = ft_key_u64(&rule->match.key);
     struct cls_slot *slot = cls_table_find_slot(st, st->table, rule->hash,
                                                 kw);
 
@@ -627,7 +627,7 @@ struct cls_trie_ctx {
 };
 
 static inline void
-wc_or_words(const struct cls_subtable *st, unsigned int n_words, cls_word *wc)
+wc_or_words(const struct cls_subtable *st, unsigned int n_words, ft_key_word *wc)
 {
     for (unsigned int i = 0; i < n_words; i++) {
         wc[st->idx[i]] |= st->mask[i];
@@ -645,7 +645,7 @@ trie_has_plen(const struct cls_trie_ctx *t, unsigned int plen)
  * and returns true (cheaper than hashing, and fewer bits). */
 static inline bool
 trie_early_skip(const struct cls_subtable *st, unsigned int s,
-                const struct cls_trie_ctx *tctx, cls_word *wc)
+                const struct cls_trie_ctx *tctx, ft_key_word *wc)
 {
     for (unsigned int tc = 0; tc < st->n_trie_checks; tc++) {
         const struct cls_trie_check *c = &st->trie_check[tc];
@@ -669,7 +669,7 @@ trie_early_skip(const struct cls_subtable *st, unsigned int s,
 static bool
 trie_witness(const struct ft_cls *cls, const struct cls_subtable *st,
              const struct ft_key *key, unsigned int last_stage,
-             struct cls_trie_ctx *tctx, cls_word *wc)
+             struct cls_trie_ctx *tctx, ft_key_word *wc)
 {
     for (unsigned int tc = 0; tc < st->n_trie_checks; tc++) {
         const struct cls_trie_check *c = &st->trie_check[tc];
@@ -704,9 +704,9 @@ trie_witness(const struct ft_cls *cls, const struct cls_subtable *st,
 static inline const struct ft_cls_rule *
 subtable_lookup(const struct ft_cls *cls, const struct cls_subtable *st,
                 const struct ft_key *key, ft_cls_version_t version,
-                struct cls_trie_ctx *tctx, cls_word *wc)
+                struct cls_trie_ctx *tctx, ft_key_word *wc)
 {
-    const cls_word *kw = key_words(key);
+    const ft_key_word *kw = ft_key_u64(key);
     uint32_t hash = CLS_HASH_BASIS;
     unsigned int w = 0;
     unsigned int last = st->n_stages - 1u;
@@ -767,7 +767,7 @@ ft_cls_lookup(const struct ft_cls *cls, const struct ft_key *key,
               ft_cls_version_t version, struct ft_mask *wc)
 {
     const struct cls_pvec *pv = __atomic_load_n(&cls->pvec, __ATOMIC_ACQUIRE);
-    cls_word *wcw = wc ? key_words_rw(&wc->masks) : NULL;
+    ft_key_word *wcw = wc ? ft_key_u64_rw(&wc->masks) : NULL;
     struct cls_trie_ctx tctx[CLS_N_TRIES];
     const struct ft_cls_rule *best = NULL;
 
@@ -805,7 +805,7 @@ ft_cls_find_exactly(const struct ft_cls *cls, const struct ft_match *match,
     if (!st || !st->n_rules) {
         return NULL;
     }
-    const cls_word *kw = key_words(&m.key);
+    const ft_key_word *kw = ft_key_u64(&m.key);
     uint32_t hash = subtable_hash(st, kw, st->n_words);
     struct cls_slot *slot = cls_table_find_slot(st, st->table, hash, kw);
     if (!slot) {
@@ -827,10 +827,10 @@ static bool
 filter_admits(const struct ft_match *filter, const struct ft_mask *m,
               const struct ft_key *key)
 {
-    const cls_word *fk = key_words(&filter->key);
-    const cls_word *fm = key_words(&filter->mask.masks);
-    const cls_word *rm = key_words(&m->masks);
-    const cls_word *rk = key_words(key);
+    const ft_key_word *fk = ft_key_u64(&filter->key);
+    const ft_key_word *fm = ft_key_u64(&filter->mask.masks);
+    const ft_key_word *rm = ft_key_u64(&m->masks);
+    const ft_key_word *rk = ft_key_u64(key);
     for (unsigned int i = 0; i < FT_KEY_U64S; i++) {
         if ((fm[i] & ~rm[i]) || (rk[i] & fm[i]) != fk[i]) {
             return false;
@@ -882,8 +882,8 @@ ft_cls_foreach(struct ft_cls *cls, const struct ft_match *filter,
 static bool
 matches_overlap(const struct ft_match *a, const struct ft_match *b)
 {
-    const cls_word *ak = key_words(&a->key), *am = key_words(&a->mask.masks);
-    const cls_word *bk = key_words(&b->key), *bm = key_words(&b->mask.masks);
+    const ft_key_word *ak = ft_key_u64(&a->key), *am = ft_key_u64(&a->mask.masks);
+    const ft_key_word *bk = ft_key_u64(&b->key), *bm = ft_key_u64(&b->mask.masks);
     for (unsigned int i = 0; i < FT_KEY_U64S; i++) {
         if ((ak[i] ^ bk[i]) & am[i] & bm[i]) {
             return false;

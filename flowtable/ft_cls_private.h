@@ -57,20 +57,6 @@
  * enough that tiny tables never rehash. */
 #define CLS_MIN_SLOTS 8
 
-typedef ft_key_word cls_word;   /* may alias the key's fields */
-
-static inline const cls_word *
-key_words(const struct ft_key *key)
-{
-    return (const cls_word *) (const void *) key;
-}
-
-static inline cls_word *
-key_words_rw(struct ft_key *key)
-{
-    return (cls_word *) (void *) key;
-}
-
 /* ---- the address fields that have prefix tries ----------------------- */
 
 enum { CLS_TRIE_NW_SRC, CLS_TRIE_NW_DST, CLS_TRIE_IPV6_SRC, CLS_TRIE_IPV6_DST,
@@ -185,7 +171,7 @@ index_contains(const struct cls_index *ix, uint32_t hash)
  * whole masked key (st->n_words), or its prefix up to a stage's end.
  * Writer (lookups hash stage by stage, inline). */
 static inline uint32_t
-subtable_hash(const struct cls_subtable *st, const cls_word *kw,
+subtable_hash(const struct cls_subtable *st, const ft_key_word *kw,
               unsigned int n_words)
 {
     uint32_t hash = CLS_HASH_BASIS;
@@ -199,9 +185,9 @@ subtable_hash(const struct cls_subtable *st, const cls_word *kw,
  * of rule 'r'? */
 static inline bool
 key_matches_rule(const struct cls_subtable *st, const struct ft_cls_rule *r,
-                 const cls_word *kw)
+                 const ft_key_word *kw)
 {
-    const cls_word *rk = key_words(&r->match.key);
+    const ft_key_word *rk = ft_key_u64(&r->match.key);
     for (unsigned int i = 0; i < st->n_words; i++) {
         unsigned int w = st->idx[i];
         if ((kw[w] & st->mask[i]) != rk[w]) {
@@ -244,7 +230,7 @@ void cls_subtable_retire(struct ft_cls *cls, struct cls_subtable *st);
  * NULL. */
 struct cls_slot *cls_table_find_slot(const struct cls_subtable *st,
                                      struct cls_table *t, uint32_t hash,
-                                     const cls_word *kw);
+                                     const ft_key_word *kw);
 
 /* Makes sure one more distinct masked key fits in the hash table and the
  * stage indexes (rebuilding and republishing them if needed). 0 or
@@ -255,12 +241,12 @@ int cls_subtable_reserve_key(struct ft_cls *cls, struct cls_subtable *st);
  * reserved, as the only rule of a new slot: stage indexes first, then the
  * slot, so a reader that finds the rule also passes the indexes. */
 void cls_subtable_add_key(struct cls_subtable *st, struct ft_cls_rule *rule,
-                          const cls_word *kw);
+                          const ft_key_word *kw);
 
 /* Kills 'slot', whose only rule has masked key 'kw': tombstones it and
  * drops the stage index references. */
 void cls_subtable_del_key(struct cls_subtable *st, struct cls_slot *slot,
-                          const cls_word *kw);
+                          const ft_key_word *kw);
 
 /* Links 'rule' into the rank-sorted list of 'slot' (maybe as head). */
 void cls_slot_link_rule(struct cls_slot *slot, struct ft_cls_rule *rule);

@@ -162,7 +162,7 @@ index_unref(struct cls_index *ix, uint32_t hash)
 /* Writer: the slot of the entry for 'kw' in 't', or NULL. */
 struct cls_slot *
 cls_table_find_slot(const struct cls_subtable *st, struct cls_table *t,
-                    uint32_t hash, const cls_word *kw)
+                    uint32_t hash, const ft_key_word *kw)
 {
     for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
         struct ft_cls_rule *head = t->slots[i].head;
@@ -257,7 +257,7 @@ cls_subtable_new(const struct ft_mask *mask, uint32_t mask_hash)
     st->max_priority = INT32_MIN;
     st->max_seq = UINT64_MAX;
 
-    const cls_word *mw = key_words(&mask->masks);
+    const ft_key_word *mw = ft_key_u64(&mask->masks);
     int stage_of_key_stage[CLS_N_STAGES];
     int cur = -1;
     for (unsigned int ks = 0, w = 0; ks < CLS_N_STAGES; ks++) {
@@ -320,7 +320,7 @@ cls_subtable_reserve_key(struct ft_cls *cls, struct cls_subtable *st)
 
 void
 cls_subtable_add_key(struct cls_subtable *st, struct ft_cls_rule *rule,
-                     const cls_word *kw)
+                     const ft_key_word *kw)
 {
     rule->next = NULL;
 
@@ -342,7 +342,7 @@ cls_subtable_add_key(struct cls_subtable *st, struct ft_cls_rule *rule,
 
 void
 cls_subtable_del_key(struct cls_subtable *st, struct cls_slot *slot,
-                     const cls_word *kw)
+                     const ft_key_word *kw)
 {
     __atomic_store_n(&slot->head, CLS_TOMBSTONE, __ATOMIC_RELEASE);
     st->table->n_live--;

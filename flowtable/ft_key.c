@@ -26,21 +26,6 @@
 
 #include <rte_hash_crc.h>
 
-/* Words of a key: see ft_key_word in ft_key.h. */
-typedef ft_key_word ft_word;
-
-static inline const ft_word *
-key_words(const struct ft_key *key)
-{
-    return (const ft_word *) (const void *) key;
-}
-
-static inline ft_word *
-key_words_rw(struct ft_key *key)
-{
-    return (ft_word *) (void *) key;
-}
-
 /* Mixes the CRC so that high and low output bits depend on all input bits
  * (CRC is linear; bucket selection takes the low bits). */
 static inline uint32_t
@@ -68,7 +53,7 @@ ft_miniflow_n_values(const struct ft_miniflow *mf)
 void
 ft_miniflow_from_key(struct ft_miniflow_buf *dst, const struct ft_key *key)
 {
-    const ft_word *words = key_words(key);
+    const ft_key_word *words = ft_key_u64(key);
     uint64_t *out = dst->storage;
     uint64_t map[FT_MAP_UNITS] = { 0 };
 
@@ -95,7 +80,7 @@ ft_miniflow_from_key_masked(struct ft_miniflow_buf *dst,
                             const struct ft_key *key,
                             const struct ft_miniflow *mask)
 {
-    const ft_word *words = key_words(key);
+    const ft_key_word *words = ft_key_u64(key);
     const uint64_t *mask_values = mask->values;
     uint64_t *out = dst->storage;
 
@@ -114,7 +99,7 @@ ft_miniflow_from_key_masked(struct ft_miniflow_buf *dst,
 void
 ft_miniflow_expand(const struct ft_miniflow *mf, struct ft_key *key)
 {
-    ft_word *words = key_words_rw(key);
+    ft_key_word *words = ft_key_u64_rw(key);
     const uint64_t *values = mf->values;
 
     memset(key, 0, sizeof *key);
@@ -164,7 +149,7 @@ uint32_t
 ft_key_hash_in_mask(const struct ft_key *key, const struct ft_miniflow *mask,
                     uint32_t basis)
 {
-    const ft_word *words = key_words(key);
+    const ft_key_word *words = ft_key_u64(key);
     const uint64_t *mask_values = mask->values;
     uint32_t hash = basis;
 
@@ -188,7 +173,7 @@ ft_key_matches_miniflow(const struct ft_key *key,
                         const struct ft_miniflow *mask,
                         const struct ft_miniflow *masked)
 {
-    const ft_word *words = key_words(key);
+    const ft_key_word *words = ft_key_u64(key);
     const uint64_t *mask_values = mask->values;
     const uint64_t *masked_values = masked->values;
 
@@ -217,7 +202,7 @@ ft_miniflow_equal(const struct ft_miniflow *a, const struct ft_miniflow *b)
 uint32_t
 ft_key_hash(const struct ft_key *key, uint32_t basis)
 {
-    const ft_word *words = key_words(key);
+    const ft_key_word *words = ft_key_u64(key);
     uint32_t hash = basis;
 
     for (unsigned int idx = 0; idx < FT_KEY_U64S; idx++) {
