@@ -118,12 +118,20 @@ def _rate(c, sc, s, opts, hz):
         if pkts <= 0:
             s.valid, s.why = False, "no packets forwarded"
             return
-        if s.share >= opts.min_share:
-            s.valid, s.why, s.noisy = True, "", False
+        if _judge_share(s, opts, attempt):
             return
-        s.valid, s.noisy = False, True
-        s.why = (f"forwarding thread had {s.share:.0%} of its core "
-                 f"(< {opts.min_share:.0%}) in {attempt} window(s)")
+
+
+def _judge_share(s, opts, attempt):
+    """Marks 's' valid when the forwarding thread had enough of its core in
+    this window; returns True then (the caller stops retrying)."""
+    if s.share >= opts.min_share:
+        s.valid, s.why, s.noisy = True, "", False
+        return True
+    s.valid, s.noisy = False, True
+    s.why = (f"forwarding thread had {s.share:.0%} of its core "
+             f"(< {opts.min_share:.0%}) in {attempt} window(s)")
+    return False
 
 
 def _newflow(c, sc, s, opts, hz):
@@ -153,12 +161,8 @@ def _newflow(c, sc, s, opts, hz):
         if new <= 0:
             s.valid, s.why = False, "no new flows handled"
             return
-        if s.share >= opts.min_share:
-            s.valid, s.why, s.noisy = True, "", False
+        if _judge_share(s, opts, attempt):
             return
-        s.valid, s.noisy = False, True
-        s.why = (f"forwarding thread had {s.share:.0%} of its core "
-                 f"(< {opts.min_share:.0%}) in {attempt} window(s)")
 
 
 def _flowmod(c, sc, s):
