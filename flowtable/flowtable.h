@@ -1,7 +1,8 @@
 /*
  * flowtable.h — the flowtable module: flow key and mask types, the sparse
  * key (miniflow), the NORMAL action (MAC learning), the OpenFlow classifier
- * and the meter table. Tables, instructions, groups and xlate join here.
+ * the meter table, actions and instructions, groups, the pipeline of
+ * tables, datapath actions and xlate.
  *
  * The pieces are separate interfaces and live in their own headers; this
  * header is the module's one entry point.
@@ -14,5 +15,11 @@
 #include "ft_normal.h"
 #include "ft_classifier.h"
 #include "ft_meter.h"
+#include "ft_ofp.h"
+#include "ft_action.h"
+#include "ft_group.h"
+#include "ft_pipeline.h"
+#include "ft_dpact.h"
+#include "ft_xlate.h"
 
 #endif

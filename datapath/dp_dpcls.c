@@ -1,0 +1,1 @@
+/* dp_dpcls.c — being written. */

@@ -1,0 +1,1 @@
+/* dp_emc.c — being written. */

@@ -1,0 +1,1 @@
+/* ft_action.c — being written; see ft_action.h. */

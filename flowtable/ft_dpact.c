@@ -1,0 +1,1 @@
+/* ft_dpact.c — being written; see ft_dpact.h. */

@@ -1,0 +1,1 @@
+/* ft_group.c — being written; see ft_group.h. */

@@ -1,0 +1,1 @@
+/* ft_pipeline.c — being written; see ft_pipeline.h. */

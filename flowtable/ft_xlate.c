@@ -1,0 +1,1 @@
+/* ft_xlate.c — being written; see ft_xlate.h. */

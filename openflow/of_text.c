@@ -1,0 +1,1 @@
+/* of_text.c — being written. */
