@@ -8,9 +8,11 @@
  * Each table is a classifier (ft_classifier.h) of struct ft_flow entries.
  * ft_pipeline_flow_mod() applies ADD / MODIFY / MODIFY_STRICT / DELETE /
  * DELETE_STRICT with the spec's semantics:
- *  - ADD replaces an entry with the same match and priority (keeping its
- *    counters unless OFPFF_RESET_COUNTS); with CHECK_OVERLAP it fails with
- *    OVERLAP when another entry of that priority overlaps.
+ *  - ADD replaces an entry with the same match and priority: cookie,
+ *    timeouts, flags and duration come from the new mod, the packet and
+ *    byte counters carry over unless OFPFF_RESET_COUNTS (Open vSwitch's
+ *    behaviour). With CHECK_OVERLAP it fails with OVERLAP when another
+ *    entry of that priority overlaps (an identical one included).
  *  - MODIFY(_STRICT) replaces the instructions of every matching entry
  *    whose cookie agrees under cookie_mask; the entry keeps its cookie,
  *    timeouts, flags and counters (RESET_COUNTS in the mod clears them).
