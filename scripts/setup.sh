@@ -37,7 +37,9 @@ fi
 # --- packages ---------------------------------------------------------------
 # Build: DPDK 22.11 and the libraries DESIGN.md names. Test: cmocka, clang's
 # libFuzzer runtime, Debian's python3 with pytest/scapy/os-ken, tshark,
-# iproute2/ping for namespaces. Open vSwitch comes with the benchmarks.
+# iproute2/ping for namespaces, ovs-ofctl (openvswitch-common: a client
+# only, it starts no daemon) as the reference for the ovs-ofctl flow syntax.
+# Open vSwitch's switch daemons come with the benchmarks.
 packages=(
     build-essential meson ninja-build pkg-config
     dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
@@ -46,9 +48,10 @@ packages=(
     clang libclang-rt-14-dev
     python3 python3-pytest python3-scapy python3-os-ken
     iproute2 iputils-ping ethtool tcpdump tshark netcat-openbsd procps kmod openssl
+    openvswitch-common
 )
 if [ "$bench" = 1 ]; then
-    packages+=(openvswitch-switch-dpdk openvswitch-common python3-matplotlib)
+    packages+=(openvswitch-switch-dpdk python3-matplotlib)
 fi
 missing=()
 for p in "${packages[@]}"; do
