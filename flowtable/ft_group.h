@@ -192,5 +192,9 @@ int ft_group_choose(const struct ft_group *, const struct ft_group_view *,
  * credited. Any thread; relaxed atomics. */
 void ft_group_credit(struct ft_group *, uint32_t generation, int bucket,
                      uint64_t packets, uint64_t bytes);
+/* Credits bucket 'bucket' only (ALL groups run several buckets per packet
+ * but count the packet once): same generation rule. Any thread. */
+void ft_group_credit_bucket(struct ft_group *, uint32_t generation,
+                            int bucket, uint64_t packets, uint64_t bytes);
 
 #endif
