@@ -101,6 +101,8 @@ struct ft_xlate_group_use {
     struct ft_group *group;
     uint32_t generation;
     int32_t bucket;                 /* -1: group only */
+    bool bucket_only;               /* ALL: one of several buckets that ran;
+                                       the group is counted by its own use */
 };
 
 struct ft_xlate_out {
@@ -113,6 +115,10 @@ struct ft_xlate_out {
     bool uses_normal;               /* depends on the MAC table */
     bool has_controller;            /* sends packet-ins */
     uint64_t generation;            /* ft_pipeline_generation() it saw */
+    bool normal_learned;            /* NORMAL learned normal_mac in */
+    uint16_t normal_vlan;           /* normal_vlan on normal_port: what */
+    uint32_t normal_port;           /* ft_xcache_credit refreshes */
+    struct ft_eth_addr normal_mac;
     uint16_t n_table_lookups;       /* tables looked up / matched, for */
     uint8_t table_lookup[FT_N_TABLES];  /* table stats: ids in order */
     uint8_t table_matched[FT_N_TABLES]; /* 1 when an entry matched */
@@ -144,7 +150,9 @@ void ft_xlate_packet_out(struct ft_pipeline *, const struct ft_xlate_in *,
 struct ft_xcache;
 
 /* Allocates and references; NULL on ENOMEM (then nothing is held). Any
- * registered thread. */
+ * registered thread, right after the translation and before the thread
+ * next reports quiescence (the recirculation states 'out' names are
+ * guaranteed to exist until then). */
 struct ft_xcache *ft_xcache_create(struct ft_pipeline *,
                                    const struct ft_xlate_out *,
                                    const struct ft_key *key);
@@ -152,7 +160,8 @@ struct ft_xcache *ft_xcache_create(struct ft_pipeline *,
  * and refreshes NORMAL's learned MAC if packets > 0. Any thread. */
 void ft_xcache_credit(struct ft_pipeline *, struct ft_xcache *,
                       uint64_t packets, uint64_t bytes, int64_t used_ms);
-/* Drops the references and frees (deferred by a grace period). */
+/* Drops the references and frees (deferred by a grace period). Main
+ * thread (it drops group references). */
 void ft_xcache_destroy(struct ft_pipeline *, struct ft_xcache *);
 
 /* Live recirculation states (tests, memory-show). */
