@@ -65,6 +65,7 @@ struct ofc {
     struct ofc *next;
     struct of_connmgr *mgr;
     struct of_conn *conn;
+    uint64_t session_id;            /* of_req_conn_id(); 0: no session */
     char target[128];
     bool service;                   /* accepted from a listener */
     uint32_t role;                  /* OF_ROLE_EQUAL/MASTER/SLAVE */
@@ -111,6 +112,7 @@ struct of_connmgr {
     struct oflistener *listeners;
     bool gen_valid;                 /* a MASTER/SLAVE request was seen */
     uint64_t gen_id;
+    uint64_t last_session_id;
 };
 
 const char *
@@ -204,6 +206,12 @@ of_req_xid(const struct of_req *req)
     return req->xid;
 }
 
+uint64_t
+of_req_conn_id(const struct of_req *req)
+{
+    return req->ofc ? req->ofc->session_id : 0;
+}
+
 int
 of_req_reply(struct of_req *req, struct of_msg *reply)
 {
@@ -212,6 +220,15 @@ of_req_reply(struct of_req *req, struct of_msg *reply)
     }
     reply->xid = req->xid;
     return of_conn_send_msg(req->ofc->conn, reply, OF_SEND_REPLY);
+}
+
+int
+of_req_send(struct of_req *req, const struct of_msg *msg)
+{
+    if (!req->ofc) {
+        return -ENOTCONN;
+    }
+    return of_conn_send_msg(req->ofc->conn, msg, OF_SEND_REPLY);
 }
 
 void
@@ -727,11 +744,27 @@ ofc_reset(struct ofc *ofc)
     ofc->async_set = false;
 }
 
+/* The session ends: the bridge drops what it kept for it. */
+static void
+ofc_end_session(struct ofc *ofc)
+{
+    uint64_t id = ofc->session_id;
+    if (id) {
+        ofc->session_id = 0;
+        if (ofc->mgr->ops.conn_closed) {
+            ofc->mgr->ops.conn_closed(ofc->mgr->aux, id);
+        }
+    }
+}
+
 static void
 ofc_established(struct of_conn *conn, void *aux)
 {
+    struct ofc *ofc = aux;
     (void) conn;
-    ofc_reset(aux);
+    ofc_end_session(ofc);
+    ofc_reset(ofc);
+    ofc->session_id = ++ofc->mgr->last_session_id;
 }
 
 static void ofc_free(struct ofc *ofc);
@@ -742,6 +775,7 @@ ofc_disconnected(struct of_conn *conn, int error, void *aux)
     struct ofc *ofc = aux;
     (void) error;
 
+    ofc_end_session(ofc);
     ofc_reset(ofc);
     if (ofc->service && of_conn_get_state(conn) == OF_CONN_DEAD) {
         struct ofc **p = &ofc->mgr->conns;
@@ -777,6 +811,7 @@ ofc_new(struct of_connmgr *mgr, const char *target, bool service)
 static void
 ofc_free(struct ofc *ofc)
 {
+    ofc_end_session(ofc);
     ofc_detach_reqs(ofc);
     ofc_drop_partials(ofc);
     of_conn_destroy(ofc->conn);
@@ -1100,9 +1135,11 @@ ofc_wants(const struct ofc *ofc, enum async_kind kind, uint8_t reason)
     return masks[idx] & (1u << reason);
 }
 
+/* Sends 'msg' to every connection that wants it, but the session
+ * 'skip_session' (0: none). */
 static int
 send_async(struct of_connmgr *mgr, const struct of_msg *msg,
-           enum async_kind kind, uint8_t reason)
+           enum async_kind kind, uint8_t reason, uint64_t skip_session)
 {
     struct of_buf buf;
     int n = 0;
@@ -1110,7 +1147,8 @@ send_async(struct of_connmgr *mgr, const struct of_msg *msg,
 
     of_buf_init(&buf);
     for (struct ofc *o = mgr->conns; o; o = o->next) {
-        if (!ofc_wants(o, kind, reason)) {
+        if (!ofc_wants(o, kind, reason)
+            || (skip_session && o->session_id == skip_session)) {
             continue;
         }
         if (!encoded) {
@@ -1137,7 +1175,7 @@ of_connmgr_send_packet_in(struct of_connmgr *mgr,
     struct of_msg msg;
     of_msg_init(&msg, OFPT_PACKET_IN, 0);
     msg.packet_in = *pin;
-    return send_async(mgr, &msg, ASYNC_PACKET_IN, pin->reason);
+    return send_async(mgr, &msg, ASYNC_PACKET_IN, pin->reason, 0);
 }
 
 int
@@ -1147,17 +1185,26 @@ of_connmgr_send_flow_removed(struct of_connmgr *mgr,
     struct of_msg msg;
     of_msg_init(&msg, OFPT_FLOW_REMOVED, 0);
     msg.flow_removed = *fr;
-    return send_async(mgr, &msg, ASYNC_FLOW_REMOVED, fr->reason);
+    return send_async(mgr, &msg, ASYNC_FLOW_REMOVED, fr->reason, 0);
 }
 
 int
 of_connmgr_send_port_status(struct of_connmgr *mgr,
                             const struct of_port_status *ps)
 {
+    return of_connmgr_send_port_status_except(mgr, ps, 0);
+}
+
+int
+of_connmgr_send_port_status_except(struct of_connmgr *mgr,
+                                   const struct of_port_status *ps,
+                                   uint64_t except_conn_id)
+{
     struct of_msg msg;
     of_msg_init(&msg, OFPT_PORT_STATUS, 0);
     msg.port_status = *ps;
-    return send_async(mgr, &msg, ASYNC_PORT_STATUS, ps->reason);
+    return send_async(mgr, &msg, ASYNC_PORT_STATUS, ps->reason,
+                      except_conn_id);
 }
 
 /* ---- status ---- */

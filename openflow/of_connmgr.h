@@ -158,6 +158,11 @@ struct of_switch_ops {
     /* A connection's role changed (ROLE_REQUEST, or demoted to SLAVE by
      * another MASTER). Informational; optional. */
     void (*role_changed)(void *aux, const char *conn_name, enum of_conn_role role);
+
+    /* The session of_req_conn_id() named 'conn_id' ended (disconnect,
+     * target removed, manager destroyed): state the bridge keeps per
+     * connection (open bundles) can go. Optional. */
+    void (*conn_closed)(void *aux, uint64_t conn_id);
 };
 
 /* Per-connection tunables; see of_conn.h for the meaning. */
@@ -203,10 +208,18 @@ uint16_t of_connmgr_listener_port(const struct of_connmgr *mgr,
 /* ---- requests ---- */
 
 uint32_t of_req_xid(const struct of_req *req);
+/* The connection session 'req' came from: an id unique within the manager
+ * (a reconnect is a new session with a new id), for state the spec ties
+ * to a connection (bundles); 0 once that session has ended. */
+uint64_t of_req_conn_id(const struct of_req *req);
 /* Sends 'reply' on the request's connection with the request's xid
  * (multipart bodies are split as needed). 0, -ENOTCONN if the connection
  * is gone, or an encode error. */
 int of_req_reply(struct of_req *req, struct of_msg *reply);
+/* Like of_req_reply() but 'msg' keeps its own xid: an error about a
+ * message carried inside the request (a bundled message) names that
+ * message's xid. */
+int of_req_send(struct of_req *req, const struct of_msg *msg);
 /* Completes a PENDING request: sends ERROR 'err' if non-NULL, releases a
  * waiting barrier, frees 'req'. */
 void of_req_complete(struct of_req *req, const struct of_err *err);
@@ -222,6 +235,12 @@ int of_connmgr_send_flow_removed(struct of_connmgr *mgr,
                                  const struct of_flow_removed *fr);
 int of_connmgr_send_port_status(struct of_connmgr *mgr,
                                 const struct of_port_status *ps);
+/* The same, but not to the session 'except_conn_id' (of_req_conn_id): a
+ * PORT_MOD's own controller is not told of its change (OpenFlow before
+ * 1.5; Open vSwitch tells the others). */
+int of_connmgr_send_port_status_except(struct of_connmgr *mgr,
+                                       const struct of_port_status *ps,
+                                       uint64_t except_conn_id);
 
 /* ---- status for the CLI ---- */
 
