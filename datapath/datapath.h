@@ -8,11 +8,12 @@
  * pair of rte_rings behind rte_eth_from_rings, fed and drained through
  * dp_dummy_inject()/dp_dummy_capture()). PMD workers are pthreads pinned to
  * the cores of pmd-cpu-mask, registered with EAL, each polling the rx queues
- * assigned to it in bursts of 32, forwarding through its bridge's NORMAL
- * action (flowtable's MAC-learning switch) into per-port tx buffers flushed
- * at the end of every burst.
+ * assigned to it in bursts of 32, forwarding through its bridge's OpenFlow
+ * pipeline (below) into per-port tx buffers flushed at the end of every
+ * burst.
  *
- * A bridge is a forwarding domain: a set of ports and one MAC table.
+ * A bridge is a forwarding domain: a set of ports, one MAC table (for the
+ * NORMAL action) and one OpenFlow pipeline.
  *
  * Threads. Every function here is for the main thread only (the daemon's
  * event loop), except where a comment says otherwise. Reconfiguration
@@ -91,6 +92,103 @@ void dp_bridge_fdb_flush(struct dp_bridge *);
  * measurement windows; call about once a second. 'now_ms' must be
  * time_msec() (lib/timeval.h): workers stamp learned MACs with it. */
 void dp_run_periodic(int64_t now_ms);
+
+/* ---- OpenFlow pipeline and the caches -------------------------------------
+ *
+ * Every bridge forwards through an OpenFlow pipeline (flowtable's
+ * struct ft_pipeline) that ctl creates and attaches; the datapath never
+ * interprets OpenFlow itself. A PMD worker looks each packet up in its
+ * exact-match cache, then its megaflow classifier for the input port; a
+ * miss is translated (ft_xlate) on the worker, installed as a megaflow and
+ * executed. The main thread revalidates megaflows when the pipeline
+ * changes (and every revalidation interval), credits their stats to the
+ * OpenFlow flows, and expires idle ones.
+ *
+ * The datapath keeps the pipeline's port map (ft_pipeline_set_ports:
+ * OpenFlow number -> port slot, liveness, OFPPC_* config) and NORMAL's
+ * state (ft_pipeline_set_normal: the bridge's MAC table and VLAN ports
+ * keyed by OpenFlow port number) up to date as ports come and go. */
+
+struct ft_pipeline;
+struct rte_rcu_qsbr;
+
+/* The RCU variable PMD workers report on: pass it to ft_pipeline_create()
+ * (ft_pipeline_config.qsbr) for a pipeline the workers will translate
+ * with. Valid after dp_init(). */
+struct rte_rcu_qsbr *dp_qsbr(void);
+
+/* Attaches 'pipeline' (not owned) to the bridge; NULL detaches (the bridge
+ * then drops every packet). Flushes the bridge's megaflows. */
+void dp_bridge_set_pipeline(struct dp_bridge *, struct ft_pipeline *);
+
+/* Cache and upcall tuning (Open vSwitch's other_config names in ctl):
+ * zero fields keep the current value. */
+struct dp_flow_config {
+    unsigned int emc_insert_inv_prob; /* insert 1 in N misses; default 100 */
+    bool emc_disable;                 /* true: no EMC (set false to undo) */
+    unsigned int megaflow_limit;      /* per worker; default 200000 */
+    unsigned int idle_ms;             /* megaflow idle expiry; 10000 */
+    unsigned int revalidate_ms;       /* revalidation round; 500 */
+    unsigned int upcall_rate;         /* misses translated per second per
+                                         port; default 100000 */
+    unsigned int upcall_burst;        /* and bucket depth; default 1000 */
+};
+void dp_set_flow_config(const struct dp_flow_config *);
+void dp_get_flow_config(struct dp_flow_config *);
+
+/* Asks for the bridge's megaflows to reflect pipeline generation
+ * 'generation': true if they already do; otherwise a revalidation round
+ * starts at once and, when it is complete and every worker has passed a
+ * quiescent state (no packet can still follow old actions), the bridge's
+ * generation callback is called with it. */
+bool dp_bridge_sync_generation(struct dp_bridge *, uint64_t generation);
+typedef void dp_generation_cb(void *aux, uint64_t generation);
+void dp_bridge_set_generation_cb(struct dp_bridge *, dp_generation_cb *,
+                                 void *aux);
+
+/* Packets the pipeline sends to the controller: workers queue them, the
+ * main thread delivers them through the bridge's callback from
+ * dp_run_upcalls(). 'act' is the FT_DPACT_CONTROLLER action (reason,
+ * table_id, cookie, max_len, metadata); 'key' the packet's key with the
+ * pipeline metadata at that point. */
+typedef void dp_packet_in_cb(void *aux, const struct ft_dpact *act,
+                             const struct ft_key *key, const uint8_t *packet,
+                             size_t len);
+void dp_bridge_set_packet_in_cb(struct dp_bridge *, dp_packet_in_cb *,
+                                void *aux);
+
+/* Main loop duties: deliver queued packet-ins (at most 'budget'), run due
+ * revalidation/ageing rounds and complete generation syncs. Call every few
+ * milliseconds; returns the ms until it next needs to run. */
+int dp_run_upcalls(unsigned int budget);
+int64_t dp_run_revalidator(int64_t now_ms);
+
+/* Executes datapath actions on a copy of packet[0..len) entering on
+ * OpenFlow port 'in_port' of the bridge (PACKET_OUT), from the main
+ * thread. 0 or -errno. */
+int dp_bridge_packet_out(struct dp_bridge *, const void *packet, size_t len,
+                         uint32_t in_port, const struct ft_dpact *acts,
+                         unsigned int n_acts);
+
+/* OpenFlow port config (FT_OFPPC_PORT_DOWN, NO_RECV, NO_FWD,
+ * NO_PACKET_IN) of a port: sets the bits in 'mask' to those of 'config'.
+ * NO_RECV drops what the port receives, PORT_DOWN stops the port in both
+ * directions, NO_FWD / NO_PACKET_IN go to the pipeline's port map. */
+int dp_port_set_of_config(const char *name, uint32_t config, uint32_t mask);
+uint32_t dp_port_get_of_config(const char *name);
+
+/* Megaflows of the bridge as a JSON array of {"pmd": core, "in_port":
+ * ofport, "match": "in_port=1,ip,nw_dst=10.0.0.0/255.255.255.0" (key
+ * under its mask, ft_key_format), "actions": (ft_dpacts_format),
+ * "packets", "bytes", "used_ms" (age of last use, -1 never), "age_ms"}. */
+json_t *dp_bridge_dump_dp_flows(struct dp_bridge *);
+
+/* Per-worker fast-path figures as a JSON array of {"core", "packets",
+ * "cycles_per_pkt", "emc_hits", "megaflow_hits", "misses", "emc_hit_pct",
+ * "megaflow_hit_pct", "subtable_lookups_per_hit", "upcalls_handled",
+ * "upcalls_queued", "upcalls_dropped", "cycles_per_miss", "miss_cycles_hist"
+ * [counts per power-of-two bucket], "idle_pct", "megaflows"}. */
+json_t *dp_pmd_perf(void);
 
 /* ---- ports -------------------------------------------------------------- */
 

@@ -29,6 +29,7 @@
 #include <rte_memory.h>
 #include <rte_rcu_qsbr.h>
 
+#include "flowtable/ft_pipeline.h"
 #include "lib/timeval.h"
 
 struct dp_state dp_state;
@@ -40,6 +41,13 @@ struct dp_state dp_state;
 /* Memory beyond the mempool: rte_hash MAC tables, rings, ethdev queues. */
 #define DP_MEM_OVERHEAD_MB 64
 #define DP_MAX_EAL_ARGS 64
+/* Cache and upcall defaults: Open vSwitch's (max-idle 10 s, revalidator
+ * round 500 ms; upcalls bounded so a flood of new flows cannot starve
+ * established ones). */
+#define DP_DEFAULT_IDLE_MS 10000
+#define DP_DEFAULT_REVALIDATE_MS 500
+#define DP_DEFAULT_UPCALL_RATE 100000
+#define DP_DEFAULT_UPCALL_BURST 1000
 
 /* ---- small helpers shared by the datapath files --------------------------- */
 
@@ -428,6 +436,23 @@ dp_init(const struct dp_init_args *args, char *err, size_t errlen)
     dp_state.mempool_mb = mempool_mb;
     dp_state.pmd_max_sleep_us = 1000;
     dp_state.rxq_assign = DP_RXQ_ASSIGN_CYCLES;
+    dp_state.flow_cfg = (struct dp_flow_config) {
+        .emc_insert_inv_prob = DP_EMC_DEFAULT_INSERT_INV_PROB,
+        .megaflow_limit = DP_FLOW_CACHE_DEFAULT_LIMIT,
+        .idle_ms = DP_DEFAULT_IDLE_MS,
+        .revalidate_ms = DP_DEFAULT_REVALIDATE_MS,
+        .upcall_rate = DP_DEFAULT_UPCALL_RATE,
+        .upcall_burst = DP_DEFAULT_UPCALL_BURST,
+    };
+    if (dp_main_exec_init()) {
+        dp_set_error(err, errlen, "out of memory for packet-out buffers");
+        rte_free(dp_state.qsbr);
+        dp_state.qsbr = NULL;
+        rte_mempool_free(dp_state.pool);
+        dp_state.pool = NULL;
+        rte_eal_cleanup();
+        return -ENOMEM;
+    }
     dp_state.window_start_ms = time_msec();
     dp_state.initialized = true;
 
@@ -470,6 +495,7 @@ dp_fini(void)
         dp_bridge_del(dp_state.bridges);
     }
     dp_pmd_stop_all();
+    dp_main_exec_fini();
     rte_free(dp_state.qsbr);
     dp_state.qsbr = NULL;
     rte_mempool_free(dp_state.pool);
@@ -558,6 +584,7 @@ dp_bridge_del(struct dp_bridge *br)
     if (!br) {
         return;
     }
+    dp_bridge_set_pipeline(br, NULL);
     for (unsigned int i = 0; i < DP_MAX_PORTS; i++) {
         struct dp_port *port = dp_state.ports[i];
         if (port && port->bridge == br) {
@@ -575,6 +602,7 @@ dp_bridge_del(struct dp_bridge *br)
     dp_rcu_synchronize();
     ft_mac_table_destroy(br->mac);
     free(br->nports);
+    free(br->sync_pending);
     VLOG_INFO(DP_LOG, "bridge %s deleted", br->name);
     free(br);
 }
@@ -622,21 +650,26 @@ dp_bridge_set_mac_table_size(struct dp_bridge *br, unsigned int entries)
      * flooding covers the gap, as Open vSwitch does on the same change. */
     struct ft_mac_table *old = br->mac;
     __atomic_store_n(&br->mac, mac, __ATOMIC_RELEASE);
+    if (br->pipeline) {
+        ft_pipeline_set_normal(br->pipeline, br->nports, mac);
+    }
     dp_rcu_synchronize();
     ft_mac_table_destroy(old);
+    br->mac_events = 0;
+    br->mac_changed = true;
 }
 
 struct dp_fdb_dump_ctx {
     json_t *array;
     int64_t now_ms;
+    struct dp_bridge *br;
 };
 
 static void
 dp_fdb_dump_cb(const struct ft_mac_entry *e, void *aux)
 {
     struct dp_fdb_dump_ctx *ctx = aux;
-    struct dp_port *port = e->port < DP_MAX_PORTS ? dp_state.ports[e->port]
-                                                  : NULL;
+    struct dp_port *port = dp_bridge_port_by_ofport(ctx->br, e->port);
     char mac[RTE_ETHER_ADDR_FMT_SIZE];
     snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x",
              e->mac.ea[0], e->mac.ea[1], e->mac.ea[2], e->mac.ea[3],
@@ -645,7 +678,7 @@ dp_fdb_dump_cb(const struct ft_mac_entry *e, void *aux)
     json_array_append_new(ctx->array,
         json_pack("{s:s, s:I, s:i, s:s, s:I}",
                   "port", port ? port->name : "?",
-                  "ofport", (json_int_t) (port ? port->ofport : 0),
+                  "ofport", (json_int_t) e->port,
                   "vlan", (int) e->vlan,
                   "mac", mac,
                   "age", (json_int_t) (age < 0 ? 0 : age)));
@@ -654,7 +687,7 @@ dp_fdb_dump_cb(const struct ft_mac_entry *e, void *aux)
 json_t *
 dp_bridge_fdb_dump(struct dp_bridge *br)
 {
-    struct dp_fdb_dump_ctx ctx = { json_array(), time_msec() };
+    struct dp_fdb_dump_ctx ctx = { json_array(), time_msec(), br };
     ft_mac_table_dump(br->mac, dp_fdb_dump_cb, &ctx);
     return ctx.array;
 }
@@ -665,14 +698,29 @@ dp_bridge_fdb_flush(struct dp_bridge *br)
     ft_mac_flush(br->mac, -1);
 }
 
+struct dp_port *
+dp_bridge_port_by_ofport(const struct dp_bridge *br, uint32_t ofport)
+{
+    for (unsigned int i = 0; i < DP_MAX_PORTS; i++) {
+        struct dp_port *port = dp_state.ports[i];
+        if (port && port->bridge == br && port->ofport == ofport) {
+            return port;
+        }
+    }
+    return NULL;
+}
+
 void
 dp_bridge_rebuild_ports(struct dp_bridge *br)
 {
     struct ft_normal_port *ports = calloc(DP_MAX_PORTS, sizeof *ports);
+    struct ft_port *map = calloc(DP_MAX_PORTS, sizeof *map);
     unsigned int n = 0;
-    if (!ports) {
+    if (!ports || !map) {
         VLOG_ERR(DP_LOG, "bridge %s: out of memory rebuilding ports",
                  br->name);
+        free(ports);
+        free(map);
         return;
     }
     for (unsigned int i = 0; i < DP_MAX_PORTS; i++) {
@@ -680,8 +728,16 @@ dp_bridge_rebuild_ports(struct dp_bridge *br)
         if (!port || port->bridge != br) {
             continue;
         }
+        /* NORMAL's handles are OpenFlow numbers, as xlate gives them. */
+        map[n] = (struct ft_port) {
+            .ofp_port = port->ofport,
+            .dp_port = port->slot,
+            .config = port->of_config,
+            .live = port->link_up
+                    && !(port->of_config & FT_OFPPC_PORT_DOWN),
+        };
         struct ft_normal_port *np = &ports[n++];
-        np->port = port->slot;
+        np->port = port->ofport;
         np->mode = port->vlan.mode;
         np->tag = port->vlan.tag;
         memcpy(np->trunks, port->vlan.trunks, sizeof np->trunks);
@@ -697,12 +753,112 @@ dp_bridge_rebuild_ports(struct dp_bridge *br)
     if (!snapshot) {
         VLOG_ERR(DP_LOG, "bridge %s: out of memory rebuilding ports",
                  br->name);
+        free(map);
         return;
     }
     struct ft_normal_ports *old = br->nports;
     __atomic_store_n(&br->nports, snapshot, __ATOMIC_RELEASE);
+    if (br->pipeline) {
+        int error = ft_pipeline_set_ports(br->pipeline, map, n);
+        if (error) {
+            VLOG_ERR(DP_LOG, "bridge %s: cannot set the pipeline's port "
+                     "map: %s", br->name, strerror(-error));
+        }
+        ft_pipeline_set_normal(br->pipeline, snapshot, br->mac);
+    }
+    free(map);
     dp_rcu_synchronize();
     free(old);
+}
+
+/* ---- OpenFlow pipeline ------------------------------------------------------ */
+
+struct rte_rcu_qsbr *
+dp_qsbr(void)
+{
+    return dp_state.qsbr;
+}
+
+void
+dp_bridge_set_pipeline(struct dp_bridge *br, struct ft_pipeline *pipeline)
+{
+    if (br->pipeline == pipeline) {
+        return;
+    }
+    struct ft_pipeline *old = br->pipeline;
+    if (old) {
+        ft_pipeline_set_normal(old, NULL, NULL);
+    }
+    __atomic_store_n(&br->pipeline, pipeline, __ATOMIC_RELEASE);
+    /* After this no worker translates with 'old'; then no megaflow of the
+     * bridge is left, and xcaches queued by workers are released while
+     * 'old' still exists. */
+    dp_rcu_synchronize();
+    dp_bridge_flush_megaflows(br, -1);
+    dp_upcall_drain(UINT_MAX);
+    if (pipeline) {
+        dp_bridge_rebuild_ports(br);
+        br->synced_generation = ft_pipeline_generation(pipeline);
+    } else {
+        br->synced_generation = 0;
+    }
+    /* Syncs asked of the old pipeline: its megaflows are all gone. */
+    while (br->n_sync_pending) {
+        uint64_t g = br->sync_pending[0];
+        memmove(br->sync_pending, br->sync_pending + 1,
+                --br->n_sync_pending * sizeof *br->sync_pending);
+        if (br->gen_cb) {
+            br->gen_cb(br->gen_aux, g);
+        }
+    }
+    br->sync_waiting = false;
+    VLOG_INFO(DP_LOG, "bridge %s: pipeline %s", br->name,
+              pipeline ? "attached" : "detached");
+}
+
+void
+dp_set_flow_config(const struct dp_flow_config *cfg)
+{
+    struct dp_flow_config *c = &dp_state.flow_cfg;
+
+    if (cfg->emc_insert_inv_prob) {
+        __atomic_store_n(&c->emc_insert_inv_prob, cfg->emc_insert_inv_prob,
+                         __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&c->emc_disable, cfg->emc_disable, __ATOMIC_RELAXED);
+    if (cfg->megaflow_limit) {
+        c->megaflow_limit = cfg->megaflow_limit;
+    }
+    if (cfg->idle_ms) {
+        c->idle_ms = cfg->idle_ms;
+    }
+    if (cfg->revalidate_ms) {
+        c->revalidate_ms = cfg->revalidate_ms;
+        dp_state.next_revalidate_ms = 0;     /* re-plan from now */
+    }
+    if (cfg->upcall_rate) {
+        __atomic_store_n(&c->upcall_rate, cfg->upcall_rate, __ATOMIC_RELAXED);
+    }
+    if (cfg->upcall_burst) {
+        __atomic_store_n(&c->upcall_burst, cfg->upcall_burst,
+                         __ATOMIC_RELAXED);
+    }
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        struct dp_pmd *pmd = dp_state.pmds[i];
+        if (!pmd) {
+            continue;
+        }
+        dp_flow_cache_set_limit(pmd->flows, c->megaflow_limit);
+        if (pmd->emc) {
+            dp_emc_set_insert_inv_prob(pmd->emc, c->emc_insert_inv_prob);
+        }
+    }
+}
+
+void
+dp_get_flow_config(struct dp_flow_config *cfg)
+{
+    *cfg = dp_state.flow_cfg;
 }
 
 /* ---- periodic ------------------------------------------------------------- */
@@ -717,6 +873,15 @@ dp_run_periodic(int64_t now_ms)
         unsigned int n = ft_mac_expire(br->mac, now_ms);
         if (n) {
             VLOG_DBG(DP_LOG, "bridge %s: %u MAC entries expired", br->name, n);
+        }
+    }
+    /* Link changes reach the pipeline's port map (liveness). */
+    for (unsigned int i = 0; i < DP_MAX_PORTS; i++) {
+        struct dp_port *port = dp_state.ports[i];
+        if (port && dp_port_refresh_link(port)) {
+            VLOG_INFO(DP_LOG, "port %s: link %s", port->name,
+                      port->link_up ? "up" : "down");
+            dp_bridge_rebuild_ports(port->bridge);
         }
     }
     dp_rxq_window_tick(now_ms);

@@ -1,11 +1,11 @@
 /*
  * dp_pmd.c — PMD workers: creation and pinning from pmd-cpu-mask, the poll
- * loop, forwarding through NORMAL with per-port tx buffers, idle back-off,
- * cycle accounting and per-worker statistics.
+ * loop (rx burst, parse, hand to the caches in dp_upcall.c), per-port tx
+ * buffers, idle back-off, cycle accounting and per-worker statistics.
  *
  * Threads:
  *  - dp_pmd_main() and everything it calls (dp_pmd_loop, dp_pmd_process,
- *    dp_pmd_output, dp_pmd_tx_*) run on a worker. They read RCU-published
+ *    dp_pmd_output_sink, dp_pmd_tx_*) run on a worker. They read RCU-published
  *    state only (poll list, ports by slot, bridge snapshots), allocate
  *    nothing but mbufs, take no lock unless a port has fewer tx queues than
  *    writers, and make no syscall on the packet path (time_msec() is vDSO;
@@ -102,194 +102,65 @@ dp_pmd_tx_flush_all(struct dp_pmd *pmd)
     pmd->n_dirty = 0;
 }
 
-/* ---- VLAN edits (worker) -------------------------------------------------------- */
-
-/* The TCI a frame carries now: FT_VLAN_PRESENT|TCI when its outer tag is an
- * 802.1Q one, 0 when untagged; other TPIDs never match an output TCI so
- * they are always rewritten. */
-static inline uint16_t
-dp_frame_tci(const struct ft_key *key)
+/* The dp_execute() output sink: datapath port handles are port slots. A
+ * packet for a slot that is gone or administratively down is dropped. */
+void
+dp_pmd_output_sink(void *aux, uint32_t dp_port, uint32_t queue_id,
+                   struct rte_mbuf *const pkts[], unsigned int n)
 {
-    if (!ft_key_has_vlan(key)) {
-        return 0;
-    }
-    if (key->vlans[0].tpid != htons(RTE_ETHER_TYPE_VLAN)) {
-        return 0xffff;   /* never equal to an output TCI */
-    }
-    return ntohs(key->vlans[0].tci);
-}
+    struct dp_pmd *pmd = aux;
+    (void) queue_id;                 /* no QoS queues on these ports yet */
 
-/* Makes '*mp' (currently carrying 'cur_tci') carry 'want_tci', first
- * replacing it with a private copy if it is shared. Returns 0 or -1 (frame
- * too short, no headroom, no mbuf); '*mp' is then still the caller's to
- * free. */
-static int
-dp_vlan_apply(struct rte_mbuf **mp, uint16_t cur_tci, uint16_t want_tci)
-{
-    struct rte_mbuf *m = *mp;
-    if (unlikely(!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1)) {
-        /* Received still shared (a ring port looping back what we sent
-         * elsewhere, zero-copy drivers): edit a private copy, never the
-         * bytes another holder is about to transmit. */
-        struct rte_mbuf *c = rte_pktmbuf_copy(m, dp_state.pool, 0,
-                                              UINT32_MAX);
-        if (!c) {
-            return -1;
+    const struct dp_port *port = dp_port < DP_MAX_PORTS
+        ? __atomic_load_n(&dp_state.ports[dp_port], __ATOMIC_ACQUIRE) : NULL;
+    if (unlikely(!port || (__atomic_load_n(&port->of_config, __ATOMIC_RELAXED)
+                           & FT_OFPPC_PORT_DOWN))) {
+        rte_pktmbuf_free_bulk((struct rte_mbuf **) (uintptr_t) pkts, n);
+        if (port) {
+            dp_counter_add(&pmd->port_tx_dropped[dp_port], n);
         }
-        rte_pktmbuf_free(m);
-        *mp = m = c;
-    }
-    uint16_t wire_tci = want_tci & (uint16_t) ~FT_VLAN_PRESENT;
-    if (!cur_tci) {
-        /* push */
-        m->vlan_tci = wire_tci;
-        return rte_vlan_insert(mp) ? -1 : 0;
-    }
-    if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN) {
-        return -1;
-    }
-    uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
-    if (!want_tci) {
-        /* pop: slide the MAC addresses over the tag */
-        memmove(data + RTE_VLAN_HLEN, data, 2 * RTE_ETHER_ADDR_LEN);
-        rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
-        return 0;
-    }
-    /* modify (also turns an 802.1ad outer tag into 802.1Q) */
-    struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)
-        (data + 2 * RTE_ETHER_ADDR_LEN + 2);
-    *(uint16_t *) (void *) (data + 2 * RTE_ETHER_ADDR_LEN) =
-        rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
-    vh->vlan_tci = rte_cpu_to_be_16(wire_tci);
-    return 0;
-}
-
-struct dp_variant {
-    uint16_t tci;
-    uint16_t users;
-    struct rte_mbuf *m;
-};
-
-/* Sends 'm' to every output of 'res'. Outputs wanting the frame's bytes as
- * they are share 'm' by reference count; each other VLAN edit gets its own
- * copy, except that the last edit reuses 'm' when nobody needs it as is. */
-static void
-dp_pmd_output(struct dp_pmd *pmd, struct rte_mbuf *m, const struct ft_key *key,
-              const struct ft_normal_result *res)
-{
-    uint16_t cur = dp_frame_tci(key);
-
-    if (likely(res->n_outputs == 1)) {
-        const struct ft_normal_output *out = &res->outputs[0];
-        if (out->vlan_tci != cur && dp_vlan_apply(&m, cur, out->vlan_tci)) {
-            rte_pktmbuf_free(m);
-            dp_counter_add(&pmd->cnt.dropped, 1);
-            return;
-        }
-        dp_pmd_tx_enqueue(pmd, out->port, m);
+        dp_counter_add(&pmd->cnt.dropped, n);
         return;
     }
-
-    /* Group outputs by the TCI they want. */
-    struct dp_variant var[DP_MAX_VARIANTS];
-    unsigned int n_var = 0;
-    unsigned int orig_users = 0;
-    for (unsigned int i = 0; i < res->n_outputs; i++) {
-        uint16_t tci = res->outputs[i].vlan_tci;
-        if (tci == cur) {
-            orig_users++;
-            continue;
-        }
-        unsigned int v;
-        for (v = 0; v < n_var && var[v].tci != tci; v++) {
-            continue;
-        }
-        if (v == n_var && n_var < DP_MAX_VARIANTS) {
-            var[n_var].tci = tci;
-            var[n_var].users = 0;
-            var[n_var].m = NULL;
-            n_var++;
-        }
-        if (v < n_var) {
-            var[v].users++;
-        }
-    }
-
-    /* Build the edited variants: copies first, while 'm' is intact. */
-    unsigned int in_place = orig_users || !n_var ? n_var : n_var - 1;
-    for (unsigned int v = 0; v < n_var; v++) {
-        if (v == in_place) {
-            continue;
-        }
-        struct rte_mbuf *c = rte_pktmbuf_copy(m, dp_state.pool, 0,
-                                              UINT32_MAX);
-        if (c && dp_vlan_apply(&c, cur, var[v].tci)) {
-            rte_pktmbuf_free(c);
-            c = NULL;
-        }
-        var[v].m = c;
-    }
-    if (in_place < n_var) {
-        var[in_place].m = dp_vlan_apply(&m, cur, var[in_place].tci) ? NULL
-                                                                    : m;
-    }
-
-    /* Take every reference before the first enqueue: a full tx buffer is
-     * flushed at once, and the driver frees what it sent. Every segment of
-     * a chained mbuf (vhost, jumbo) needs the references, as
-     * rte_pktmbuf_free() drops one per segment. */
-    if (orig_users > 1) {
-        rte_pktmbuf_refcnt_update(m, (int16_t) (orig_users - 1));
-    }
-    for (unsigned int v = 0; v < n_var; v++) {
-        if (var[v].m && var[v].users > 1) {
-            rte_pktmbuf_refcnt_update(var[v].m,
-                                      (int16_t) (var[v].users - 1));
-        }
-    }
-    bool m_owned = orig_users || (in_place < n_var && var[in_place].m);
-
-    for (unsigned int i = 0; i < res->n_outputs; i++) {
-        const struct ft_normal_output *out = &res->outputs[i];
-        struct rte_mbuf *send = NULL;
-        if (out->vlan_tci == cur) {
-            send = m;
-        } else {
-            for (unsigned int v = 0; v < n_var; v++) {
-                if (var[v].tci == out->vlan_tci) {
-                    send = var[v].m;
-                    break;
-                }
-            }
-            if (!send) {
-                /* More distinct edits than we group, or a failed copy. */
-                dp_counter_add(&pmd->cnt.dropped, 1);
-                dp_counter_add(&pmd->port_tx_dropped[out->port], 1);
-                continue;
-            }
-        }
-        dp_pmd_tx_enqueue(pmd, out->port, send);
-    }
-    if (!m_owned) {
-        /* Every output went to copies (or failed): 'm' itself is unused. */
-        rte_pktmbuf_free(m);
+    for (unsigned int i = 0; i < n; i++) {
+        dp_pmd_tx_enqueue(pmd, dp_port, pkts[i]);
     }
 }
 
 /* ---- the poll loop (worker) ------------------------------------------------------ */
 
 static void
+dp_pmd_drop_rx(struct dp_pmd *pmd, const struct dp_port *in,
+               struct rte_mbuf **pkts, unsigned int n)
+{
+    rte_pktmbuf_free_bulk(pkts, n);
+    dp_counter_add(&pmd->port_rx_dropped[in->slot], n);
+    dp_counter_add(&pmd->cnt.dropped, n);
+}
+
+/* Parses a burst and hands it to the caches (dp_upcall.c). */
+static void
 dp_pmd_process(struct dp_pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts,
                uint16_t n)
 {
     struct dp_bridge *br = in->bridge;
-    const struct ft_normal_ports *nports =
-        __atomic_load_n(&br->nports, __ATOMIC_ACQUIRE);
-    struct ft_mac_table *mac = __atomic_load_n(&br->mac, __ATOMIC_ACQUIRE);
-    int64_t now_ms = time_msec();
-    struct ft_normal_result *res = &pmd->result;
-    uint64_t dropped = 0;
+    struct ft_key keys[DP_BURST];
+    struct dp_parse_layers layers[DP_BURST];
+    struct rte_mbuf *good[DP_BURST];
+    unsigned int n_good = 0;
 
+    if (unlikely(__atomic_load_n(&in->of_config, __ATOMIC_RELAXED)
+                 & (FT_OFPPC_NO_RECV | FT_OFPPC_PORT_DOWN))) {
+        dp_pmd_drop_rx(pmd, in, pkts, n);
+        return;
+    }
+    if (unlikely(!__atomic_load_n(&br->pipeline, __ATOMIC_ACQUIRE))) {
+        /* No pipeline attached: the bridge drops. */
+        dp_pmd_drop_rx(pmd, in, pkts, n);
+        return;
+    }
+    pmd->now_ms = time_msec();
+    pmd->exec.now_ns = (uint64_t) time_usec() * 1000;
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
         if (i + 1 < n) {
@@ -298,27 +169,16 @@ dp_pmd_process(struct dp_pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts,
         if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
             /* A runt has no MACs: it would parse as 00:00:00:00:00:00 to
              * 00:00:00:00:00:00, be learned and flooded. */
-            dp_counter_add(&pmd->port_rx_dropped[in->slot], 1);
-            rte_pktmbuf_free(m);
-            dropped++;
+            dp_pmd_drop_rx(pmd, in, &m, 1);
             continue;
         }
-        struct ft_key key;
-        struct dp_parse_layers layers;
-        dp_parse_mbuf(m, in->ofport, &key, &layers);
-        ft_normal_xlate(nports, mac, &key, in->slot, now_ms, res);
-        if (unlikely(res->dropped || !res->n_outputs)) {
-            if (res->dropped) {
-                dp_counter_add(&pmd->port_rx_dropped[in->slot], 1);
-            }
-            rte_pktmbuf_free(m);
-            dropped++;
-            continue;
-        }
-        dp_pmd_output(pmd, m, &key, res);
+        struct ft_key *key = &keys[n_good];
+        dp_parse_mbuf(m, in->slot, key, &layers[n_good]);
+        key->dp_hash = dp_packet_hash(m, key);
+        good[n_good++] = m;
     }
-    if (dropped) {
-        dp_counter_add(&pmd->cnt.dropped, dropped);
+    if (n_good) {
+        dp_pmd_forward(pmd, br, in->slot, good, keys, layers, n_good, 0);
     }
 }
 
@@ -362,6 +222,14 @@ dp_pmd_loop(struct dp_pmd *pmd)
             uint64_t now = rte_rdtsc();
             idle += now - prev;
             prev = now;
+        }
+        if (packets) {
+            /* Cheap when not due: subtable ranking once a second, a few
+             * EMC slots checked for removed megaflows per busy pass. */
+            dp_flow_cache_sort(pmd->flows, pmd->now_ms);
+            if (pmd->emc) {
+                dp_emc_sweep(pmd->emc, 16);
+            }
         }
         if (busy) {
             dp_counter_add(&pmd->cnt.busy_cycles, busy);
@@ -414,6 +282,13 @@ dp_pmd_main(void *arg)
         return NULL;
     }
     pmd->numa = (int) rte_socket_id();
+    /* First touch on the worker: the EMC's pages are NUMA-local. Without
+     * one (no memory) every packet goes to the megaflow classifier. */
+    pmd->emc = dp_emc_create(0, dp_state.flow_cfg.emc_insert_inv_prob);
+    if (!pmd->emc) {
+        VLOG_WARN(DP_LOG, "PMD on core %u: no memory for an EMC; running "
+                  "without", pmd->core);
+    }
     rte_rcu_qsbr_thread_register(dp_state.qsbr, pmd->slot);
     rte_rcu_qsbr_thread_online(dp_state.qsbr, pmd->slot);
     __atomic_store_n(&pmd->ready, true, __ATOMIC_RELEASE);
@@ -422,6 +297,9 @@ dp_pmd_main(void *arg)
 
     rte_rcu_qsbr_thread_offline(dp_state.qsbr, pmd->slot);
     rte_rcu_qsbr_thread_unregister(dp_state.qsbr, pmd->slot);
+    /* Its references go before main destroys the flow cache. */
+    dp_emc_destroy(pmd->emc);
+    pmd->emc = NULL;
     rte_thread_unregister();
     return NULL;
 }
@@ -452,6 +330,13 @@ dp_pmd_start(unsigned int core, char *err, size_t errlen)
     pmd->core = core;
     pmd->slot = (unsigned int) slot;
     pmd->numa = -1;
+    if (dp_pmd_caches_init(pmd)) {
+        dp_set_error(err, errlen, "out of memory for the caches of a PMD "
+                     "worker");
+        dp_pmd_caches_fini(pmd);
+        rte_free(pmd);
+        return NULL;
+    }
 
     pthread_attr_t attr;
     cpu_set_t set;
@@ -464,6 +349,7 @@ dp_pmd_start(unsigned int core, char *err, size_t errlen)
     if (error) {
         dp_set_error(err, errlen, "cannot start PMD on core %u: %s", core,
                      strerror(error));
+        dp_pmd_caches_fini(pmd);
         rte_free(pmd);
         return NULL;
     }
@@ -480,6 +366,7 @@ dp_pmd_start(unsigned int core, char *err, size_t errlen)
         __atomic_store_n(&pmd->stop, true, __ATOMIC_RELEASE);
         pthread_join(pmd->thread, NULL);
         dp_set_error(err, errlen, "PMD on core %u failed to start", core);
+        dp_pmd_caches_fini(pmd);
         rte_free(pmd);
         return NULL;
     }
@@ -506,6 +393,7 @@ dp_pmd_join(struct dp_pmd *pmd)
     dp_state.pmds[pmd->slot] = NULL;
     dp_state.n_pmds--;
     free(pmd->poll);
+    dp_pmd_caches_fini(pmd);
     VLOG_INFO(DP_LOG, "PMD worker on core %u stopped", pmd->core);
     rte_free(pmd);
 }
@@ -788,6 +676,13 @@ dp_pmd_stats(void)
                                       : 0.0,
             "sleep_us", (json_int_t) DP_STAT(pmd, sleep_us),
             "rxqs", (json_int_t) n_rxqs));
+        json_t *o = json_array_get(array, json_array_size(array) - 1);
+        json_object_set_new(o, "emc_hits",
+                            json_integer((json_int_t) DP_STAT(pmd, emc_hits)));
+        json_object_set_new(o, "megaflow_hits", json_integer(
+                                (json_int_t) DP_STAT(pmd, megaflow_hits)));
+        json_object_set_new(o, "misses",
+                            json_integer((json_int_t) DP_STAT(pmd, misses)));
     }
     return array;
 }
@@ -806,4 +701,69 @@ dp_pmd_stats_clear(void)
             dst[w] = dp_counter_read(&src[w]);
         }
     }
+}
+
+json_t *
+dp_pmd_perf(void)
+{
+    json_t *array = json_array();
+    for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
+        const struct dp_pmd *pmd = dp_state.pmds[i];
+        if (!pmd) {
+            continue;
+        }
+        uint64_t packets = DP_STAT(pmd, packets);
+        uint64_t busy = DP_STAT(pmd, busy_cycles);
+        uint64_t idle = DP_STAT(pmd, idle_cycles);
+        uint64_t emc = DP_STAT(pmd, emc_hits);
+        uint64_t mega = DP_STAT(pmd, megaflow_hits);
+        uint64_t misses = DP_STAT(pmd, misses);
+        uint64_t handled = DP_STAT(pmd, upcalls_handled);
+        uint64_t lookups = emc + mega + misses;
+        struct dp_dpcls_stats cls = { 0, 0, 0 };
+        if (pmd->flows) {
+            dp_flow_cache_get_stats(pmd->flows, &cls);
+        }
+        json_t *hist = json_array();
+        for (unsigned int b = 0; b < DP_MISS_HIST_BUCKETS; b++) {
+            json_array_append_new(hist, json_integer(
+                (json_int_t) DP_STAT(pmd, miss_hist[b])));
+        }
+        json_t *o = json_pack(
+            "{s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:f, s:f}",
+            "core", (json_int_t) pmd->core,
+            "packets", (json_int_t) packets,
+            "cycles_per_pkt", packets ? (double) busy / (double) packets
+                                      : 0.0,
+            "emc_hits", (json_int_t) emc,
+            "megaflow_hits", (json_int_t) mega,
+            "misses", (json_int_t) misses,
+            "emc_hit_pct", lookups ? 100.0 * (double) emc / (double) lookups
+                                   : 0.0,
+            "megaflow_hit_pct", lookups ? 100.0 * (double) mega
+                                          / (double) lookups : 0.0,
+            "subtable_lookups_per_hit", cls.hits
+                ? (double) cls.subtable_lookups / (double) cls.hits : 0.0);
+        json_object_set_new(o, "upcalls_handled",
+                            json_integer((json_int_t) handled));
+        json_object_set_new(o, "upcalls_queued", json_integer(
+                                (json_int_t) DP_STAT(pmd, upcalls_queued)));
+        json_object_set_new(o, "upcalls_dropped", json_integer(
+                                (json_int_t) DP_STAT(pmd, upcalls_dropped)));
+        json_object_set_new(o, "cycles_per_miss", json_real(
+            handled ? (double) DP_STAT(pmd, miss_cycles) / (double) handled
+                    : 0.0));
+        json_object_set_new(o, "miss_cycles_hist", hist);
+        json_object_set_new(o, "idle_pct", json_real(
+            busy + idle ? 100.0 * (double) idle / (double) (busy + idle)
+                        : 0.0));
+        json_object_set_new(o, "megaflows", json_integer(
+            pmd->flows ? (json_int_t) dp_flow_cache_count(pmd->flows) : 0));
+        json_object_set_new(o, "megaflow_full", json_integer(
+                                (json_int_t) DP_STAT(pmd, megaflow_full)));
+        json_object_set_new(o, "packet_in_dropped", json_integer(
+                                (json_int_t) DP_STAT(pmd, packet_in_dropped)));
+        json_array_append_new(array, o);
+    }
+    return array;
 }

@@ -400,9 +400,12 @@ dp_port_add(struct dp_bridge *br, const struct dp_port_spec *spec,
             __atomic_store_n(&pmd->port_tx_dropped[slot], 0, __ATOMIC_RELAXED);
         }
     }
+    dp_port_refresh_link(port);
     __atomic_store_n(&dp_state.ports[slot], port, __ATOMIC_RELEASE);
     dp_state.n_ports++;
     dp_bridge_rebuild_ports(br);
+    /* Floods translated before the port existed would miss it. */
+    dp_bridge_flush_megaflows(br, -1);
     dp_rxq_reassign();
 
     VLOG_INFO(DP_LOG, "port %s added to bridge %s: type %s, ofport %u, "
@@ -425,13 +428,16 @@ dp_port_del(const char *name)
 
     /* 1. No worker polls it or transmits to it after this grace period. */
     dp_port_quiesce(port);
-    /* 2. Unpublish the slot and drop it from NORMAL (another grace period,
-     *    after which no worker holds the old snapshot). */
+    /* 2. Unpublish the slot and drop it from NORMAL and the pipeline's
+     *    port map (another grace period, after which no worker holds the
+     *    old snapshot), then every megaflow that may name the slot: a
+     *    later port, maybe of another bridge, reuses it. */
     __atomic_store_n(&dp_state.ports[port->slot], NULL, __ATOMIC_RELEASE);
     dp_state.n_ports--;
     dp_bridge_rebuild_ports(br);
-    /* 3. MACs learned on it would point at a slot a later port reuses. */
-    ft_mac_flush(br->mac, port->slot);
+    dp_bridge_flush_megaflows(br, (int) port->slot);
+    /* 3. MACs learned on it would be forwarded to a port that is gone. */
+    ft_mac_flush(br->mac, port->ofport);
     /* 4. Keep the datapath drops of the port's lifetime out of the next
      *    port's stats: zero the per-slot worker counters. */
     for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
@@ -460,8 +466,10 @@ dp_port_set_vlan(struct dp_port *port, const struct dp_vlan_config *vlan)
     }
     port->vlan = *vlan;
     dp_bridge_rebuild_ports(port->bridge);
-    /* Learned (MAC, VLAN) pairs may no longer be valid on this port. */
-    ft_mac_flush(port->bridge->mac, port->slot);
+    /* Learned (MAC, VLAN) pairs may no longer be valid on this port, nor
+     * megaflows NORMAL made from them. */
+    ft_mac_flush(port->bridge->mac, port->ofport);
+    dp_bridge_flush_megaflows(port->bridge, -1);
 }
 
 int
@@ -547,8 +555,60 @@ dp_port_reconfigure(const char *name, json_t *options,
     } else {
         json_decref(old_options);
     }
+    if (dp_port_refresh_link(port)) {
+        dp_bridge_rebuild_ports(port->bridge);
+    }
     dp_rxq_reassign();
     return error;
+}
+
+bool
+dp_port_refresh_link(struct dp_port *port)
+{
+    struct rte_eth_link link;
+    bool up = false;
+
+    if (port->ethdev_open && port->started) {
+        memset(&link, 0, sizeof link);
+        up = rte_eth_link_get_nowait(port->port_id, &link) == 0
+             && link.link_status == RTE_ETH_LINK_UP;
+    }
+    if (up == port->link_up) {
+        return false;
+    }
+    port->link_up = up;
+    return true;
+}
+
+int
+dp_port_set_of_config(const char *name, uint32_t config, uint32_t mask)
+{
+    struct dp_port *port = dp_port_lookup(name);
+    if (!port) {
+        return -ENOENT;
+    }
+    const uint32_t known = FT_OFPPC_PORT_DOWN | FT_OFPPC_NO_RECV
+                           | FT_OFPPC_NO_FWD | FT_OFPPC_NO_PACKET_IN;
+    if (mask & ~known) {
+        return -EINVAL;
+    }
+    uint32_t new = (port->of_config & ~mask) | (config & mask);
+    if (new == port->of_config) {
+        return 0;
+    }
+    /* Workers read it at rx and tx; the pipeline's map follows, and with
+     * it the generation, so the revalidator fixes existing megaflows. */
+    __atomic_store_n(&port->of_config, new, __ATOMIC_RELAXED);
+    dp_bridge_rebuild_ports(port->bridge);
+    VLOG_INFO(DP_LOG, "port %s: OpenFlow config 0x%x", name, new);
+    return 0;
+}
+
+uint32_t
+dp_port_get_of_config(const char *name)
+{
+    const struct dp_port *port = dp_port_lookup(name);
+    return port ? port->of_config : 0;
 }
 
 /* ---- stats and info -------------------------------------------------------- */

@@ -5,9 +5,14 @@
  *
  * Ownership and threads:
  *  - The main thread is the only writer of everything here. PMD workers read
- *    ports (through dp_state.ports[]), bridges (MAC table and NORMAL port
- *    snapshot pointers) and their own poll list, all under RCU: a writer
- *    unpublishes, calls dp_rcu_synchronize(), then frees.
+ *    ports (through dp_state.ports[]), bridges (MAC table, NORMAL port
+ *    snapshot and pipeline pointers) and their own poll list, all under
+ *    RCU: a writer unpublishes, calls dp_rcu_synchronize(), then frees.
+ *  - Each worker owns a flow cache (megaflows, dp_dpcls.h), an EMC and a
+ *    single-producer ring to main. The worker installs megaflows; main
+ *    revalidates, credits and removes them (dp_revalidate.c). Datapath
+ *    keys carry the port *slot* as in_port (unique across bridges); the
+ *    pipeline sees OpenFlow port numbers.
  *  - Counters a worker updates live in its own struct dp_pmd (or in the
  *    struct dp_rxq it alone polls) and are written with relaxed atomic
  *    stores so main can read them at any time without a barrier.
@@ -23,7 +28,11 @@
 #include <rte_spinlock.h>
 
 #include "datapath/datapath.h"
+#include "datapath/dp_dpcls.h"
+#include "datapath/dp_emc.h"
+#include "datapath/dp_execute.h"
 #include "flowtable/ft_normal.h"
+#include "flowtable/ft_xlate.h"
 #include "lib/log.h"
 #include "dp_netdev.h"
 
@@ -110,6 +119,13 @@ struct dp_port {
 
     /* Datapath drops of workers that exited, so stats never go backwards. */
     uint64_t retired_rx_dropped, retired_tx_dropped;
+
+    /* OpenFlow view. 'of_config' (FT_OFPPC_*) is written by main and read
+     * by workers (relaxed): NO_RECV / PORT_DOWN drop at rx, PORT_DOWN at
+     * tx too. 'link_up' is main's last look at the link, for liveness in
+     * the pipeline's port map. */
+    uint32_t of_config;
+    bool link_up;
 };
 
 /* ---- bridges ------------------------------------------------------------ */
@@ -119,16 +135,38 @@ struct dp_bridge {
     char name[DP_NAME_LEN];
     /* RCU-published for workers. */
     struct ft_mac_table *mac;
-    struct ft_normal_ports *nports;
+    struct ft_normal_ports *nports;  /* handles: OpenFlow port numbers */
+    struct ft_pipeline *pipeline;    /* not owned; NULL: drop everything */
     unsigned int mac_aging_s;
     unsigned int mac_max;
     unsigned int mac_generation;     /* keeps rte_hash names unique */
+
+    /* Main thread only: callbacks and generation syncs (dp_revalidate.c). */
+    dp_generation_cb *gen_cb;
+    void *gen_aux;
+    dp_packet_in_cb *pin_cb;
+    void *pin_aux;
+    uint64_t *sync_pending;          /* generations asked for, ascending */
+    unsigned int n_sync_pending;
+    uint64_t synced_generation;      /* megaflows known to reflect it */
+    bool sync_waiting;               /* a grace period for 'sync_wait_gen' */
+    uint64_t sync_wait_gen;          /*   is running since 'sync_token' */
+    uint64_t sync_token;
+    uint64_t round_start_gen;        /* generation when the round began */
+    uint64_t mac_events;             /* MAC table changes seen last round */
+    bool mac_changed;                /* ...and whether this round saw more */
 };
 
-/* Rebuilds and publishes the NORMAL ports snapshot of 'br' (after a port
- * was added, removed or changed VLAN). Frees the old one after a grace
- * period. */
+/* Rebuilds and publishes the NORMAL ports snapshot of 'br' (keyed by
+ * OpenFlow port number) and the pipeline's port map (after a port was
+ * added, removed or changed VLAN, OpenFlow config or link state). Frees
+ * the old snapshot after a grace period. */
 void dp_bridge_rebuild_ports(struct dp_bridge *br);
+
+/* Removes every megaflow of 'br' from every worker (and, when
+ * 'also_slot' >= 0, those entering on that port slot whatever its
+ * bridge), destroying their xcaches. Main. */
+void dp_bridge_flush_megaflows(struct dp_bridge *br, int also_slot);
 
 /* ---- PMD workers -------------------------------------------------------- */
 
@@ -147,6 +185,11 @@ struct dp_poll_list {
     struct dp_poll_entry entries[];
 };
 
+/* Buckets of the per-miss cycle histogram: bucket i counts misses that
+ * cost [2^i, 2^(i+1)) cycles (the last one everything above). */
+#define DP_MISS_HIST_BUCKETS 32
+
+/* Every field is a uint64_t: "stats clear" copies the struct word by word. */
 struct dp_pmd_counters {
     uint64_t packets;
     uint64_t rx_batches;
@@ -155,7 +198,59 @@ struct dp_pmd_counters {
     uint64_t busy_cycles;
     uint64_t idle_cycles;
     uint64_t sleep_us;
+    /* the caches */
+    uint64_t emc_hits;
+    uint64_t megaflow_hits;
+    uint64_t misses;                 /* neither cache had it */
+    uint64_t upcalls_handled;        /* misses translated */
+    uint64_t upcalls_queued;         /* misses that waited behind another
+                                        miss of the same burst */
+    uint64_t upcalls_dropped;        /* over the port's upcall rate */
+    uint64_t miss_cycles;            /* spent translating and installing */
+    uint64_t megaflow_full;          /* executed without installing */
+    uint64_t packet_in_dropped;      /* packet-in ring full */
+    uint64_t recirc_dropped;         /* past FT_RECIRC_MAX_DEPTH */
+    uint64_t miss_hist[DP_MISS_HIST_BUCKETS];
 };
+
+/* Per-port upcall token bucket of one worker (worker-private). Tokens are
+ * kept in units of 1/tsc_hz of a miss so refills need no division. */
+struct dp_upcall_bucket {
+    uint64_t tokens;
+    uint64_t last_tsc;
+};
+
+/* A record a worker queues for main on its ring (dp_upcall.c). */
+enum dp_upcall_msg_type {
+    DP_UPCALL_PACKET_IN,             /* deliver to the bridge's callback */
+    DP_UPCALL_XCACHE,                /* destroy an xcache (main only) */
+};
+struct dp_upcall_msg {
+    uint32_t type;
+    uint32_t in_slot;                /* PACKET_IN: port slot it came in */
+    struct rte_mbuf *m;              /* PACKET_IN: the packet (owned) */
+    struct ft_pipeline *pipeline;    /* XCACHE */
+    struct ft_xcache *xcache;        /* XCACHE */
+    struct ft_dpact act;             /* PACKET_IN: the CONTROLLER action */
+    struct ft_key key;               /* PACKET_IN: in_port = OpenFlow port */
+};
+
+/* Worker ring size: packet-ins beyond it (main lagging) are dropped. */
+#define DP_UPCALL_RING_SIZE 1024
+
+/* What a worker's megaflow keeps besides its actions (its "xcache" in
+ * dp_dpcls.h terms). The worker fills it before installing; afterwards
+ * only main touches it (revalidation, stats crediting, removal); the flow
+ * cache frees it with the megaflow (dp_megaflow_priv_free). */
+struct dp_megaflow_priv {
+    struct ft_pipeline *pipeline;
+    struct ft_xcache *xcache;        /* NULL once main removed it */
+    uint64_t generation;             /* pipeline generation translated at */
+    bool uses_normal;
+    uint64_t credited_packets;
+    uint64_t credited_bytes;
+};
+void dp_megaflow_priv_free(void *priv, void *aux);
 
 struct dp_txbuf {
     uint16_t n;
@@ -184,11 +279,24 @@ struct dp_pmd {
     uint64_t port_rx_dropped[DP_MAX_PORTS];
     uint64_t port_tx_dropped[DP_MAX_PORTS];
 
+    /* The caches. The flow cache is created and destroyed by main; the
+     * EMC by the worker itself (NUMA-local). */
+    struct dp_flow_cache *flows;
+    struct dp_emc *emc;
+    struct rte_ring *to_main;        /* dp_upcall_msg records, SP/SC */
+
     /* Worker-private scratch. */
     unsigned int n_dirty;
     uint16_t dirty[DP_MAX_PORTS];
     struct dp_txbuf txbufs[DP_MAX_PORTS];
-    struct ft_normal_result result;
+    struct dp_exec_ctx exec;
+    uint64_t tsc_hz;
+    int64_t now_ms;                  /* of the current burst */
+    unsigned int exec_depth;         /* recirculation depth executing */
+    /* One translation buffer per recirculation depth: a miss during a
+     * recirculation must not overwrite the actions being executed. */
+    struct ft_xlate_out *xout[FT_RECIRC_MAX_DEPTH + 1];
+    struct dp_upcall_bucket buckets[DP_MAX_PORTS];
 };
 
 /* Starts/stops workers to match the current mask. */
@@ -236,6 +344,14 @@ struct dp_state {
     enum dp_rxq_assign rxq_assign;
     unsigned int pmd_max_sleep_us;   /* read by workers */
     int64_t window_start_ms;
+
+    /* Cache and upcall tuning; workers read fields relaxed. */
+    struct dp_flow_config flow_cfg;
+    int64_t next_revalidate_ms;      /* main: next periodic round */
+
+    /* main's datapath action execution (packet-out): txq 0 */
+    struct dp_exec_ctx main_exec;
+    struct ft_xlate_out *main_xout[FT_RECIRC_MAX_DEPTH + 1];
 };
 
 extern struct dp_state dp_state;
@@ -254,5 +370,37 @@ int dp_option_uint(const json_t *options, const char *key, unsigned int dflt,
                    size_t errlen);
 
 struct dp_port *dp_port_lookup(const char *name);
+struct dp_port *dp_bridge_port_by_ofport(const struct dp_bridge *,
+                                         uint32_t ofport);
+/* Reads the port's link state into port->link_up; true if it changed. */
+bool dp_port_refresh_link(struct dp_port *port);
+
+/* ---- forwarding through the pipeline (dp_upcall.c) ------------------------ */
+
+/* Looks up, translates misses of and executes a batch of packets entering
+ * on port slot 'in_slot' of 'br', at recirculation depth 'depth'; keys
+ * and layers as dp_parse_mbuf() left them with in_port = the slot. Takes
+ * ownership of the packets. Worker. */
+void dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br,
+                    uint32_t in_slot, struct rte_mbuf **pkts,
+                    struct ft_key *keys, struct dp_parse_layers *layers,
+                    unsigned int n, unsigned int depth);
+/* Worker sinks for dp_execute (dp_pmd.c owns the tx buffers). */
+void dp_pmd_output_sink(void *aux, uint32_t dp_port, uint32_t queue_id,
+                        struct rte_mbuf *const pkts[], unsigned int n);
+/* Sets up / tears down a worker's caches and scratch: main before the
+ * thread starts (flow cache, ring, buffers) and after it ended. */
+int dp_pmd_caches_init(struct dp_pmd *pmd);
+void dp_pmd_caches_fini(struct dp_pmd *pmd);
+/* Delivers up to 'budget' queued records of every worker; returns how
+ * many packet-ins were delivered. Main. */
+unsigned int dp_upcall_drain(unsigned int budget);
+/* Main's executor for packet-out; set up by dp_init. */
+int dp_main_exec_init(void);
+void dp_main_exec_fini(void);
+
+/* Removes one megaflow of 'pmd' from main: final stats credit, xcache
+ * destroyed, megaflow removed. */
+void dp_megaflow_remove_main(struct dp_pmd *pmd, struct dp_megaflow *mf);
 
 #endif

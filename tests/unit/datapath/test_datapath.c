@@ -1,7 +1,11 @@
 /*
  * test_datapath.c — the datapath end to end on dummy ports: EAL in memory
- * without hugepages, PMD workers forwarding through NORMAL, injected frames
- * captured on the other side. Also dpdk ports from devargs (net_ring,
+ * without hugepages, PMD workers forwarding through each bridge's OpenFlow
+ * pipeline holding the one flow a standalone bridge gets from ctl
+ * (priority 0, table 0, actions=NORMAL), injected frames captured on the
+ * other side. The test plays the daemon's main loop too: after each
+ * injected frame it runs the revalidator, which fixes megaflows NORMAL
+ * made before a MAC was learned. Also dpdk ports from devargs (net_ring,
  * net_null), errors, worker mask changes and rx queue placement.
  *
  * Single-threaded test code (it is the datapath's "main" thread); the PMD
@@ -33,7 +37,9 @@
 #include <rte_ring.h>
 
 #include "datapath/datapath.h"
+#include "flowtable/ft_pipeline.h"
 #include "lib/timeval.h"
+#include "../xlate/xlate_test_util.h"
 
 #define WAIT_MS 3000           /* generous: CI machines are slow */
 #define MAX_CAP 512
@@ -117,7 +123,9 @@ sleep_ms(unsigned int ms)
 }
 
 /* Injects one frame and waits until a worker has processed it (its outputs
- * are in the tx rings once the counter moves). */
+ * are in the tx rings once the counter moves), then does what the daemon's
+ * main loop does between events: a MAC learned by that frame makes the
+ * revalidator fix the megaflows NORMAL flooded with. */
 static void
 inject_wait(const char *port, const uint8_t *frame, size_t len)
 {
@@ -128,6 +136,7 @@ inject_wait(const char *port, const uint8_t *frame, size_t len)
         assert_true(time_msec() < deadline);
         sleep_ms(1);
     }
+    dp_run_revalidator(time_msec());
 }
 
 /* Pops what 'port' transmitted. */
@@ -238,13 +247,58 @@ trunk_vlans(int a, int b)
     return v;
 }
 
+/* Bridges and the pipelines attached to them (ctl's job in the daemon). */
+#define MAX_BRIDGES 8
+static struct {
+    struct dp_bridge *br;
+    struct ft_pipeline *pipeline;
+} bridges[MAX_BRIDGES];
+
+/* A pipeline as ctl builds it for fail-mode standalone: one table-0 flow of
+ * priority 0 whose action is OUTPUT:NORMAL. */
+static struct ft_pipeline *
+normal_pipeline(void)
+{
+    struct ft_pipeline_config cfg = { .qsbr = dp_qsbr() };
+    struct ft_pipeline *p = ft_pipeline_create(&cfg);
+    assert_non_null(p);
+    struct ft_match m;
+    struct ft_action normal = t_output(FT_OFPP_NORMAL);
+    t_match_all(&m);
+    t_add_apply(p, 0, 0, &m, &normal, 1);
+    return p;
+}
+
 static struct dp_bridge *
 new_bridge(const char *name)
 {
     struct dp_bridge *br = NULL;
     assert_int_equal(dp_bridge_add(name, &br), 0);
     assert_non_null(br);
-    return br;
+    for (unsigned int i = 0; i < MAX_BRIDGES; i++) {
+        if (!bridges[i].br) {
+            bridges[i].br = br;
+            bridges[i].pipeline = normal_pipeline();
+            dp_bridge_set_pipeline(br, bridges[i].pipeline);
+            return br;
+        }
+    }
+    fail_msg("too many bridges");
+    return NULL;
+}
+
+/* Deletes the bridge, then its pipeline (nothing translates with it). */
+static void
+del_bridge(struct dp_bridge *br)
+{
+    dp_bridge_del(br);
+    for (unsigned int i = 0; i < MAX_BRIDGES; i++) {
+        if (bridges[i].br == br) {
+            ft_pipeline_destroy(bridges[i].pipeline);
+            bridges[i].br = NULL;
+            bridges[i].pipeline = NULL;
+        }
+    }
 }
 
 /* ---- tests: L2 switching ------------------------------------------------ */
@@ -301,7 +355,7 @@ test_flood_and_learn(void **state)
     assert_int_equal(st.tx_packets, 1);
     assert_int_equal(dp_port_get_stats("nope", &st), -ENOENT);
 
-    dp_bridge_del(br);
+    del_bridge(br);
     assert_null(dp_bridge_find("br-learn"));
     assert_false(dp_port_exists("l1"));
 }
@@ -330,7 +384,7 @@ test_broadcast_floods(void **state)
     assert_int_equal(cap.len[2], len);
     assert_memory_equal(cap.head[2], frame, 60);
     assert_int_equal(captured("b2", &cap), 0);
-    dp_bridge_del(br);
+    del_bridge(br);
 }
 
 static void
@@ -384,7 +438,7 @@ test_vlan_access_isolation(void **state)
     assert_int_equal(cap.head[0][12], ETH_TYPE_TEST >> 8);
     assert_int_equal(captured("a10", &cap), 0);
     assert_int_equal(captured("b10", &cap), 0);
-    dp_bridge_del(br);
+    del_bridge(br);
 }
 
 static void
@@ -463,7 +517,7 @@ test_trunk_tagging(void **state)
     inject_wait("nat-u", frame, len);
     assert_int_equal(captured("acc10", &cap), 0);
     assert_int_equal(captured("t10", &cap), 1);
-    dp_bridge_del(br);
+    del_bridge(br);
 }
 
 /* ---- tests: lifecycle under traffic ------------------------------------- */
@@ -516,7 +570,7 @@ test_port_delete_under_traffic(void **state)
     inject_wait("d1", frame, len);
     assert_int_equal(captured("d2", &cap), 1);
     assert_int_equal(captured("d3", &cap), 1);
-    dp_bridge_del(br);
+    del_bridge(br);
 }
 
 static void
@@ -561,7 +615,7 @@ test_pmd_mask_change(void **state)
     assert_int_equal(dp_set_pmd_cpu_mask("0x8000000000000000", err,
                                          sizeof err), -EINVAL);
     assert_non_null(strstr(err, "CPU 63"));
-    dp_bridge_del(br);
+    del_bridge(br);
 }
 
 static void
@@ -646,7 +700,7 @@ test_rxq_assign(void **state)
     assert_true(json_array_size(show) >= 1);
     json_decref(show);
 
-    dp_bridge_del(br);
+    del_bridge(br);
     /* Back to one worker on the last CPU for the following tests. */
     char mask[8];
     snprintf(mask, sizeof mask, "0x%x", n_cpus > 1 ? 2 : 1);
@@ -696,7 +750,7 @@ test_rxq_move_under_traffic(void **state)
     got += captured("mvout", &cap);
     assert_int_equal(got, sent);
 
-    dp_bridge_del(br);
+    del_bridge(br);
     assert_int_equal(dp_set_rxq_assign("cycles", err, sizeof err), 0);
     assert_int_equal(dp_set_pmd_cpu_mask("0x2", err, sizeof err), 0);
 }
@@ -788,7 +842,7 @@ test_vlan_edit_of_shared_mbuf(void **state)
     }
     json_decref(fdb);
 
-    dp_bridge_del(br);
+    del_bridge(br);
     while (rte_ring_dequeue(tx, (void **) &m) == 0) {
         rte_pktmbuf_free(m);
     }
@@ -850,7 +904,7 @@ test_flood_chained_mbuf(void **state)
     assert_int_equal(cap.len[0], len);
     assert_int_equal(captured_wait("chn2", &cap, 1), 1);
     assert_int_equal(cap.len[0], len);
-    dp_bridge_del(br);
+    del_bridge(br);
 
     /* Every mbuf is back exactly once. */
     struct rte_mbuf *all[128];
@@ -918,7 +972,7 @@ test_dpdk_ring_and_null(void **state)
         assert_true(time_msec() < deadline);
     } while (st.rx_packets < 1000);
     assert_int_equal(dp_port_del("null1"), 0);
-    dp_bridge_del(br);
+    del_bridge(br);
 }
 
 static void
@@ -1006,7 +1060,7 @@ test_errors(void **state)
     assert_int_equal(dp_dummy_capture("nope", 1, NULL, NULL), -ENOENT);
     assert_int_equal(dp_port_reconfigure("nope", NULL, NULL, err, sizeof err),
                      -ENOENT);
-    dp_bridge_del(br);
+    del_bridge(br);
 }
 
 static void
@@ -1073,7 +1127,7 @@ test_info_and_memory(void **state)
     dp_bridge_set_mac_aging(br, 1);
     dp_bridge_set_mac_table_size(br, 128);
     dp_run_periodic(time_msec());
-    dp_bridge_del(br);
+    del_bridge(br);
 }
 
 /* ---- tests: system ports over a veth pair ------------------------------- */
@@ -1182,7 +1236,7 @@ system_port_roundtrip(const char *mode)
     }
     assert_true(seen);
     close(fd);
-    dp_bridge_del(br);
+    del_bridge(br);
     snprintf(cmd, sizeof cmd, "ip link del %s", va);
     assert_int_equal(system(cmd), 0);
 }
