@@ -1,7 +1,10 @@
 /*
  * bridge.c — configuration state and the unixctl command handlers of
  * vswitchd (see bridge.h): bridges, ports, VLAN settings, global settings,
- * and the read-only views (show, stats, fdb, pmd).
+ * and the read-only views (show, stats, fdb, pmd). Each bridge also gets
+ * its OpenFlow side (bridge_openflow.h) when it is created or restored,
+ * which hears of every port that comes and goes; the OpenFlow commands
+ * themselves are in bridge_ofcmds.c.
  *
  * Every mutating handler follows one pattern: validate, copy the committed
  * document, change the datapath, save the copy atomically, then adopt it;
@@ -21,6 +24,8 @@
 
 #include <rte_version.h>
 
+#include "ctl/bridge_openflow.h"
+#include "ctl/bridge_private.h"
 #include "ctl/config_store.h"
 #include "ctl/ctl_args.h"
 #include "ctl/unixctl.h"
@@ -39,17 +44,27 @@
 #define DEFAULT_PMD_MAX_SLEEP_US 1000
 #define DEFAULT_RXQ_ASSIGN "cycles"
 
+/* A bridge's OpenFlow side, by name (bridges are few). */
+struct of_entry {
+    char name[64];
+    struct ctl_ofbridge *ob;
+};
+
 static struct {
     char *db_path;
     json_t *doc;            /* committed document == file on disk */
     json_t *port_errors;    /* port name -> why it is not in the datapath */
     bool exit_requested;
+    struct evloop *loop;    /* OpenFlow connections run here */
+    char *rundir;           /* management sockets go here */
+    struct of_entry *ofbridges;
+    size_t n_ofbridges;
 } ctl;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static int
-commit(json_t *newdoc, char *err, size_t errlen)
+int
+ctl_bridge_commit(json_t *newdoc, char *err, size_t errlen)
 {
     char why[CTL_ERR_LEN];
     int rc = ctl_config_save(ctl.db_path, newdoc, why, sizeof why);
@@ -94,6 +109,148 @@ bridge_apply_globals(struct dp_bridge *br)
                                             FT_MAC_DEFAULT_AGING_S));
     dp_bridge_set_mac_table_size(br, global_uint("mac-table-size",
                                                  FT_MAC_DEFAULT_MAX));
+}
+
+/* ---- OpenFlow side ------------------------------------------------------ */
+
+struct ctl_ofbridge *
+ctl_bridge_ofbridge(const char *name)
+{
+    for (size_t i = 0; i < ctl.n_ofbridges; i++) {
+        if (!strcmp(ctl.ofbridges[i].name, name)) {
+            return ctl.ofbridges[i].ob;
+        }
+    }
+    return NULL;
+}
+
+json_t *
+ctl_bridge_doc(void)
+{
+    return ctl.doc;
+}
+
+/* The controller targets a bridge's config names (borrowed strings). */
+static size_t
+config_controllers(json_t *bridge, const char ***targets)
+{
+    json_t *list = json_object_get(bridge, "controller");
+    size_t n = json_array_size(list);
+    *targets = calloc(n + 1, sizeof **targets);
+    for (size_t i = 0; i < n && *targets; i++) {
+        (*targets)[i] = json_string_value(json_array_get(list, i));
+    }
+    return *targets ? n : 0;
+}
+
+enum ctl_fail_mode
+ctl_bridge_config_fail_mode(json_t *bridge)
+{
+    enum ctl_fail_mode mode = CTL_FAIL_STANDALONE;
+    const char *s = json_string_value(json_object_get(bridge, "fail_mode"));
+    if (s) {
+        ctl_fail_mode_parse(s, &mode);
+    }
+    return mode;
+}
+
+/* Gives datapath bridge 'br' its OpenFlow side as the config describes
+ * it (fail mode, controllers). Errors in controller targets are logged:
+ * the bridge still forwards and listens for management. */
+static int
+ofbridge_attach(const char *bname, struct dp_bridge *br, char *err,
+                size_t errlen)
+{
+    if (!ctl.loop) {
+        snprintf(err, errlen, "no event loop for OpenFlow connections");
+        return -EINVAL;
+    }
+    struct of_entry *grown = realloc(ctl.ofbridges, (ctl.n_ofbridges + 1)
+                                     * sizeof *grown);
+    if (!grown) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    ctl.ofbridges = grown;
+    json_t *bridge = ctl_config_bridge(ctl.doc, bname);
+    struct ctl_ofbridge *ob;
+    int rc = ctl_ofbridge_create(br, bname, ctl.loop, ctl.rundir,
+                                 ctl_bridge_config_fail_mode(bridge), &ob,
+                                 err, errlen);
+    if (rc) {
+        return rc;
+    }
+    const char **targets;
+    size_t n = config_controllers(bridge, &targets);
+    if (n) {
+        char why[CTL_ERR_LEN];
+        if (ctl_ofbridge_set_controllers(ob, targets, n, why, sizeof why)) {
+            VLOG_ERR(MOD, "bridge %s: controller not applied: %s", bname,
+                     why);
+        }
+    }
+    free(targets);
+    ctl_ofbridge_start_flows(ob);
+    struct of_entry *e = &ctl.ofbridges[ctl.n_ofbridges++];
+    snprintf(e->name, sizeof e->name, "%s", bname);
+    e->ob = ob;
+    return 0;
+}
+
+static void
+ofbridge_detach(const char *bname)
+{
+    for (size_t i = 0; i < ctl.n_ofbridges; i++) {
+        if (!strcmp(ctl.ofbridges[i].name, bname)) {
+            ctl_ofbridge_destroy(ctl.ofbridges[i].ob);
+            ctl.ofbridges[i] = ctl.ofbridges[--ctl.n_ofbridges];
+            return;
+        }
+    }
+}
+
+/* Deletes port 'pname' of bridge 'bname' from the datapath and tells the
+ * controllers. */
+static void
+port_remove(const char *bname, const char *pname)
+{
+    if (dp_port_exists(pname)) {
+        dp_port_del(pname);
+    }
+    struct ctl_ofbridge *ob = ctl_bridge_ofbridge(bname);
+    if (ob) {
+        ctl_ofbridge_port_del(ob, pname);
+    }
+}
+
+void
+ctl_bridge_set_openflow(struct evloop *loop, const char *rundir)
+{
+    ctl.loop = loop;
+    free(ctl.rundir);
+    ctl.rundir = strdup(rundir);
+}
+
+int64_t
+ctl_bridge_run_openflow(int64_t now_ms)
+{
+    int64_t next = INT64_MAX;
+    for (size_t i = 0; i < ctl.n_ofbridges; i++) {
+        int64_t t = ctl_ofbridge_run(ctl.ofbridges[i].ob, now_ms);
+        next = t < next ? t : next;
+    }
+    return next;
+}
+
+bool
+ctl_bridge_openflow_waiting(void)
+{
+    for (size_t i = 0; i < ctl.n_ofbridges; i++) {
+        if (ctl_ofbridge_n_waiting(ctl.ofbridges[i].ob)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Translates a config-store port into the datapath's VLAN config. */
@@ -142,8 +299,13 @@ port_instantiate(const char *bridge, const char *name, json_t *port,
     json_decref(empty);
     if (rc) {
         snprintf(err, errlen, "%s", why[0] ? why : strerror(-rc));
+        return rc;
     }
-    return rc;
+    struct ctl_ofbridge *ob = ctl_bridge_ofbridge(bridge);
+    if (ob) {
+        ctl_ofbridge_port_add(ob, name, spec.ofport);
+    }
+    return 0;
 }
 
 static void
@@ -250,6 +412,11 @@ ctl_bridge_start(const char *db_path, json_t *doc)
             continue;
         }
         bridge_apply_globals(br);
+        char oferr[CTL_ERR_LEN];
+        if (ofbridge_attach(bname, br, oferr, sizeof oferr)) {
+            VLOG_ERR(MOD, "bridge %s has no OpenFlow switch: %s", bname,
+                     oferr);
+        }
         json_t *names = ports_by_ofport(bname);
         size_t i;
         json_t *n;
@@ -275,6 +442,11 @@ ctl_bridge_start(const char *db_path, json_t *doc)
 void
 ctl_bridge_stop(void)
 {
+    while (ctl.n_ofbridges) {
+        ofbridge_detach(ctl.ofbridges[0].name);
+    }
+    free(ctl.ofbridges);
+    free(ctl.rundir);
     json_decref(ctl.doc);
     json_decref(ctl.port_errors);
     free(ctl.db_path);
@@ -314,7 +486,17 @@ cmd_add_br(int argc, const char *const argv[], void *aux, json_t **result,
     json_t *newdoc = json_deep_copy(ctl.doc);
     json_object_set_new(ctl_config_bridges(newdoc), name,
                         json_pack("{s:{}}", "ports"));
-    rc = commit(newdoc, err, errlen);
+    rc = ctl_bridge_commit(newdoc, err, errlen);
+    if (!rc) {
+        rc = ofbridge_attach(name, br, err, errlen);
+        if (rc) {
+            /* Undo the save: a bridge without its switch is not added. */
+            json_t *undo = json_deep_copy(ctl.doc);
+            json_object_del(ctl_config_bridges(undo), name);
+            char why[CTL_ERR_LEN];
+            ctl_bridge_commit(undo, why, sizeof why);
+        }
+    }
     if (rc) {
         dp_bridge_del(br);
         return rc;
@@ -336,7 +518,7 @@ cmd_del_br(int argc, const char *const argv[], void *aux, json_t **result,
     json_t *ports = sorted_keys(json_object_get(bridge, "ports"));
     json_t *newdoc = json_deep_copy(ctl.doc);
     json_object_del(ctl_config_bridges(newdoc), name);
-    int rc = commit(newdoc, err, errlen);
+    int rc = ctl_bridge_commit(newdoc, err, errlen);
     if (rc) {
         json_decref(ports);
         return rc;
@@ -347,6 +529,7 @@ cmd_del_br(int argc, const char *const argv[], void *aux, json_t **result,
         port_error_set(json_string_value(p), NULL);
     }
     json_decref(ports);
+    ofbridge_detach(name);
     struct dp_bridge *br = dp_bridge_find(name);
     if (br) {
         dp_bridge_del(br);
@@ -421,9 +604,9 @@ cmd_add_port(int argc, const char *const argv[], void *aux, json_t **result,
     }
     json_t *newdoc = json_deep_copy(ctl.doc);
     json_object_set(ctl_config_bridge_ports(newdoc, bname), pname, port);
-    rc = commit(newdoc, err, errlen);
+    rc = ctl_bridge_commit(newdoc, err, errlen);
     if (rc) {
-        dp_port_del(pname);
+        port_remove(bname, pname);
         json_decref(port);
         return rc;
     }
@@ -459,11 +642,9 @@ cmd_del_port(int argc, const char *const argv[], void *aux, json_t **result,
     char *bname = strdup(owner);
     json_t *newdoc = json_deep_copy(ctl.doc);
     json_object_del(ctl_config_bridge_ports(newdoc, bname), pname);
-    int rc = commit(newdoc, err, errlen);
+    int rc = ctl_bridge_commit(newdoc, err, errlen);
     if (!rc) {
-        if (dp_port_exists(pname)) {
-            dp_port_del(pname);
-        }
+        port_remove(bname, pname);
         port_error_set(pname, NULL);
         VLOG_INFO(MOD, "deleted port %s from bridge %s", pname, bname);
     }
@@ -551,13 +732,13 @@ cmd_set(int argc, const char *const argv[], void *aux, json_t **result,
         }
     }
     char *saved_bridge = strdup(bname);
-    rc = commit(newdoc, err, errlen);
+    rc = ctl_bridge_commit(newdoc, err, errlen);
     if (rc && !was_live) {
         /* The committed settings had no port in the datapath: keep it so
          * (a port revived by unsaved settings would not come back after a
          * restart) and show the previous reason again. */
         if (live) {
-            dp_port_del(pname);
+            port_remove(saved_bridge, pname);
         }
         port_error_set(pname, json_string_value(old_error));
     } else if (rc && live) {
@@ -581,6 +762,72 @@ cmd_set(int argc, const char *const argv[], void *aux, json_t **result,
 }
 
 /* ---- global settings ---------------------------------------------------- */
+
+/* The fast path's knobs, Open vSwitch's other_config names where it has
+ * them: emc-insert-inv-prob (0 turns the EMC off), flow-limit (megaflows
+ * per worker), max-idle and max-revalidator (ms); upcall-rate and
+ * upcall-burst (misses translated per second per port, and the bucket). */
+static const struct flow_config_key {
+    const char *name;
+    unsigned int dflt;
+} flow_config_keys[] = {
+    { "emc-insert-inv-prob", DP_DEFAULT_EMC_INSERT_INV_PROB },
+    { "flow-limit", DP_DEFAULT_MEGAFLOW_LIMIT },
+    { "max-idle", DP_DEFAULT_IDLE_MS },
+    { "max-revalidator", DP_DEFAULT_REVALIDATE_MS },
+    { "upcall-rate", DP_DEFAULT_UPCALL_RATE },
+    { "upcall-burst", DP_DEFAULT_UPCALL_BURST },
+};
+
+static const struct flow_config_key *
+flow_config_key_find(const char *key)
+{
+    for (size_t i = 0; i < sizeof flow_config_keys / sizeof *flow_config_keys;
+         i++) {
+        if (!strcmp(key, flow_config_keys[i].name)) {
+            return &flow_config_keys[i];
+        }
+    }
+    return NULL;
+}
+
+static bool
+is_flow_config_key(const char *key)
+{
+    return flow_config_key_find(key) != NULL;
+}
+
+static int
+apply_flow_config(const char *key, const char *value, char *err,
+                  size_t errlen)
+{
+    const struct flow_config_key *k = flow_config_key_find(key);
+    unsigned long long v = k->dflt;
+    if (value && ctl_global_uint_parse(key, value, &v, err, errlen)) {
+        return -EINVAL;
+    }
+    struct dp_flow_config cfg;
+    dp_get_flow_config(&cfg);
+    unsigned int u = (unsigned int) v;
+    if (!strcmp(key, "emc-insert-inv-prob")) {
+        cfg.emc_disable = u == 0;
+        if (u) {
+            cfg.emc_insert_inv_prob = u;
+        }
+    } else if (!strcmp(key, "flow-limit")) {
+        cfg.megaflow_limit = u;
+    } else if (!strcmp(key, "max-idle")) {
+        cfg.idle_ms = u;
+    } else if (!strcmp(key, "max-revalidator")) {
+        cfg.revalidate_ms = u;
+    } else if (!strcmp(key, "upcall-rate")) {
+        cfg.upcall_rate = u;
+    } else {
+        cfg.upcall_burst = u;
+    }
+    dp_set_flow_config(&cfg);
+    return 0;
+}
 
 /* Applies one global setting to the datapath; NULL value = default. */
 static int
@@ -612,6 +859,8 @@ apply_global(const char *key, const char *value, char *err, size_t errlen)
     } else if (!strcmp(key, "rxq-assign")) {
         rc = dp_set_rxq_assign(value ? value : DEFAULT_RXQ_ASSIGN, why,
                                sizeof why);
+    } else if (is_flow_config_key(key)) {
+        return apply_flow_config(key, value, err, errlen);
     } else {
         snprintf(err, errlen, "unknown key '%s'", key);
         return -EINVAL;
@@ -731,7 +980,7 @@ cmd_set_global(int argc, const char *const argv[], void *aux,
             json_object_set(global, key, value);
         }
     }
-    rc = commit(newdoc, err, errlen);
+    rc = ctl_bridge_commit(newdoc, err, errlen);
     if (rc) {
         restore_committed_globals(changes, applied, prev_pmd_mask);
     } else {
@@ -1152,4 +1401,5 @@ ctl_bridge_register_commands(void)
         ctl_command_register(cmds[i].name, cmds[i].usage, cmds[i].min,
                              cmds[i].max, cmds[i].fn, NULL);
     }
+    ctl_bridge_register_openflow_commands();
 }

@@ -12,6 +12,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -95,6 +96,37 @@ check_string_map(const json_t *obj, const char *what, char *err,
                      key);
             return -EINVAL;
         }
+    }
+    return 0;
+}
+
+/* "controller": an array of target strings; "fail_mode": "standalone"
+ * or "secure" (the targets themselves are checked when applied, and a bad
+ * one only logged, so an edited store never keeps the daemon down). */
+static int
+check_bridge_openflow(const char *bname, const json_t *bridge, char *err,
+                      size_t errlen)
+{
+    json_t *ctls = json_object_get(bridge, "controller");
+    if (ctls) {
+        size_t i;
+        json_t *t;
+        bool ok = json_is_array(ctls);
+        json_array_foreach(ctls, i, t) {
+            ok = ok && json_is_string(t);
+        }
+        if (!ok) {
+            snprintf(err, errlen, "bridge '%s': 'controller' must be an "
+                     "array of target strings", bname);
+            return -EINVAL;
+        }
+    }
+    json_t *mode = json_object_get(bridge, "fail_mode");
+    const char *m = json_string_value(mode);
+    if (mode && (!m || (strcmp(m, "standalone") && strcmp(m, "secure")))) {
+        snprintf(err, errlen, "bridge '%s': 'fail_mode' must be "
+                 "\"standalone\" or \"secure\"", bname);
+        return -EINVAL;
     }
     return 0;
 }
@@ -199,6 +231,10 @@ ctl_config_validate(const json_t *doc, char *err, size_t errlen)
             snprintf(err, errlen, "bridge '%s' must be an object with a "
                      "'ports' object", bname);
             return -EINVAL;
+        }
+        rc = check_bridge_openflow(bname, bridge, err, errlen);
+        if (rc) {
+            return rc;
         }
         const char *pname;
         json_t *port;

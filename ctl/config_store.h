@@ -10,10 +10,13 @@
  *       "br0": {"ports": {
  *         "p1": {"type": "dpdk", "ofport": 1,
  *                "options": {"dpdk-devargs": "net_null0"},
- *                "tag": 10, "trunks": [20, 30], "vlan_mode": "access"}}}}
+ *                "tag": 10, "trunks": [20, 30], "vlan_mode": "access"}},
+ *         "controller": ["tcp:10.0.0.1:6653"], "fail_mode": "secure"}}
  *   }
  * Global values and options are strings (as Open vSwitch's other_config);
- * "tag", "trunks" and "vlan_mode" are present only when set.
+ * "tag", "trunks" and "vlan_mode" are present only when set, and so are a
+ * bridge's "controller" targets and "fail_mode" (Open vSwitch's Bridge
+ * columns; unset = no controller, standalone).
  *
  * Durability: ctl_config_save() writes a temp file in the target's
  * directory, fsyncs it, renames it over the target and fsyncs the

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/un.h>
 
 /* Jumbo frames up to 9216 bytes are what DPDK NICs commonly accept. */
 #define CTL_MAX_FRAME 9216
@@ -18,8 +20,32 @@
 
 const char *const ctl_global_keys[] = {
     "pmd-cpu-mask", "pmd-max-sleep", "mac-aging-time", "mac-table-size",
-    "rxq-assign", NULL,
+    "rxq-assign", "emc-insert-inv-prob", "flow-limit", "max-idle",
+    "max-revalidator", "upcall-rate", "upcall-burst", NULL,
 };
+
+/* The fast path's integer knobs (Open vSwitch's other_config names where
+ * it has them). */
+static const struct ctl_global_uint global_uints[] = {
+    { "emc-insert-inv-prob", 0, UINT32_MAX,
+      "1 in N misses enters the EMC; 0 turns it off" },
+    { "flow-limit", 1, 10000000, "megaflows per worker" },
+    { "max-idle", 100, 3600000, "ms before an idle megaflow expires" },
+    { "max-revalidator", 10, 60000, "ms per revalidation round" },
+    { "upcall-rate", 1, 100000000, "misses translated per second per port" },
+    { "upcall-burst", 1, 100000000, "misses a port may burst" },
+};
+
+const struct ctl_global_uint *
+ctl_global_uint_find(const char *key)
+{
+    for (size_t i = 0; i < sizeof global_uints / sizeof *global_uints; i++) {
+        if (!strcmp(key, global_uints[i].name)) {
+            return &global_uints[i];
+        }
+    }
+    return NULL;
+}
 
 int
 ctl_args_check_name(const char *name, const char *what, char *err,
@@ -345,6 +371,20 @@ hex_mask_valid(const char *s)
     return nonzero;
 }
 
+int
+ctl_global_uint_parse(const char *key, const char *value,
+                      unsigned long long *v, char *err, size_t errlen)
+{
+    const struct ctl_global_uint *k = ctl_global_uint_find(key);
+    if (!k || ctl_args_parse_uint(value, k->min, k->max, v)) {
+        snprintf(err, errlen, "bad %s '%s' (expected %s, %llu..%llu)", key,
+                 value, k ? k->what : "a known key", k ? k->min : 0,
+                 k ? k->max : 0);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static bool
 global_key_known(const char *key)
 {
@@ -390,10 +430,13 @@ check_global(const char *key, const char *value, char *err, size_t errlen)
                      "or cycles)", value);
             return -EINVAL;
         }
+    } else if (ctl_global_uint_find(key)) {
+        return ctl_global_uint_parse(key, value, &v, err, errlen);
     } else {
         snprintf(err, errlen, "unknown key '%s' (expected pmd-cpu-mask, "
-                 "pmd-max-sleep, mac-aging-time, mac-table-size or "
-                 "rxq-assign)", key);
+                 "pmd-max-sleep, mac-aging-time, mac-table-size, "
+                 "rxq-assign, emc-insert-inv-prob, flow-limit, max-idle, "
+                 "max-revalidator, upcall-rate or upcall-burst)", key);
         return -EINVAL;
     }
     return 0;
@@ -483,5 +526,109 @@ ctl_args_parse_hex_frame(const char *s, uint8_t **framep, size_t *lenp,
     }
     *framep = frame;
     *lenp = len;
+    return 0;
+}
+
+/* ---- controller targets ---------------------------------------------- */
+
+/* An IPv4 literal or a bracketed IPv6 literal in s[0..len). */
+static bool
+target_ip_ok(const char *s, size_t len)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf) {
+        return false;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    unsigned char addr[16];
+    if (buf[0] == '[') {
+        if (len < 3 || buf[len - 1] != ']') {
+            return false;
+        }
+        buf[len - 1] = '\0';
+        return inet_pton(AF_INET6, buf + 1, addr) == 1;
+    }
+    return inet_pton(AF_INET, buf, addr) == 1;
+}
+
+static bool
+target_port_ok(const char *s, size_t len, unsigned long long min)
+{
+    char buf[16];
+    unsigned long long v;
+    if (len == 0 || len >= sizeof buf) {
+        return false;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return !ctl_args_parse_uint(buf, min, 65535, &v);
+}
+
+/* Length of the address part at 's' (a bracketed IPv6 runs to ']'). */
+static size_t
+target_ip_len(const char *s)
+{
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        return end ? (size_t) (end - s) + 1 : strlen(s);
+    }
+    const char *colon = strchr(s, ':');
+    return colon ? (size_t) (colon - s) : strlen(s);
+}
+
+int
+ctl_args_check_controller_target(const char *target, char *err,
+                                 size_t errlen)
+{
+    static const char *const kinds[] = {
+        "tcp:", "ssl:", "unix:", "ptcp:", "pssl:", "punix:",
+    };
+    size_t k;
+    for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        if (!strncmp(target, kinds[k], strlen(kinds[k]))) {
+            break;
+        }
+    }
+    if (k == sizeof kinds / sizeof kinds[0]) {
+        snprintf(err, errlen, "bad controller target '%s' (expected tcp:IP"
+                 "[:PORT], ssl:IP[:PORT], unix:PATH, ptcp:[PORT][:IP], "
+                 "pssl:[PORT][:IP] or punix:PATH)", target);
+        return -EINVAL;
+    }
+    const char *rest = target + strlen(kinds[k]);
+    const char *why = NULL;
+    if (k == 2 || k == 5) {                     /* unix:, punix: */
+        if (!*rest) {
+            why = "missing socket path";
+        } else if (strlen(rest) >= sizeof ((struct sockaddr_un *) 0)->sun_path) {
+            why = "socket path too long";
+        }
+    } else if (k <= 1) {                        /* tcp:, ssl: */
+        size_t iplen = target_ip_len(rest);
+        if (!target_ip_ok(rest, iplen)) {
+            why = "expected an IP address literal";
+        } else if (rest[iplen] == ':'
+                   && !target_port_ok(rest + iplen + 1,
+                                      strlen(rest + iplen + 1), 1)) {
+            why = "port must be 1..65535";
+        } else if (rest[iplen] && rest[iplen] != ':') {
+            why = "unexpected text after the address";
+        }
+    } else {                                    /* ptcp:, pssl: */
+        const char *colon = rest[0] == '[' ? NULL : strchr(rest, ':');
+        size_t portlen = colon ? (size_t) (colon - rest) : strlen(rest);
+        if (portlen && !target_port_ok(rest, portlen, 0)) {
+            why = "port must be 0..65535";
+        } else if (colon && !target_ip_ok(colon + 1, strlen(colon + 1))) {
+            why = "expected an IP address literal after the port";
+        } else if (rest[0] == '[') {
+            why = "the port comes before the address (ptcp:PORT:IP)";
+        }
+    }
+    if (why) {
+        snprintf(err, errlen, "bad controller target '%s': %s", target, why);
+        return -EINVAL;
+    }
     return 0;
 }

@@ -60,6 +60,19 @@ int ctl_args_parse_trunks(const char *s, json_t **trunks,
 bool ctl_args_vlan_mode_valid(const char *s);
 
 /* Strict unsigned decimal in [min, max]. */
+/* Integer global keys with their range and meaning (for set-global). */
+struct ctl_global_uint {
+    const char *name;
+    unsigned long long min, max;
+    const char *what;
+};
+/* The key's entry, or NULL when 'key' is not an integer global key. */
+const struct ctl_global_uint *ctl_global_uint_find(const char *key);
+/* Parses 'value' for integer key 'key' within its range: 0, or -EINVAL
+ * with a message naming the key, the value and the range. */
+int ctl_global_uint_parse(const char *key, const char *value,
+                          unsigned long long *v, char *err, size_t errlen);
+
 int ctl_args_parse_uint(const char *s, unsigned long long min,
                         unsigned long long max, unsigned long long *out);
 
@@ -67,5 +80,14 @@ int ctl_args_parse_uint(const char *s, unsigned long long min,
  * malloc'd buffer; at least 14 bytes (an Ethernet header). */
 int ctl_args_parse_hex_frame(const char *s, uint8_t **frame, size_t *len,
                              char *err, size_t errlen);
+
+/* Checks an OpenFlow controller target without opening anything:
+ * "tcp:IP[:PORT]", "ssl:IP[:PORT]", "unix:PATH" (active) and
+ * "ptcp:[PORT][:IP]", "pssl:[PORT][:IP]", "punix:PATH" (passive); IP is
+ * an address literal, IPv6 in brackets; PORT 1..65535 (0 allowed for the
+ * passive forms: any free port). 0 or -EINVAL with a sentence naming the
+ * target in 'err'. */
+int ctl_args_check_controller_target(const char *target, char *err,
+                                     size_t errlen);
 
 #endif

@@ -350,3 +350,153 @@ ctl_format_memory(FILE *out, const json_t *result)
                 member_text(result, key, buf, sizeof buf));
     }
 }
+
+/* ---- aligned tables ------------------------------------------------------ */
+
+static void
+print_cell(FILE *out, const char *text, size_t width, bool last)
+{
+    if (last) {
+        fprintf(out, "%s\n", text);
+    } else {
+        fprintf(out, "%-*s  ", (int) width, text);
+    }
+}
+
+/* Prints the members 'keys' of every object in 'rows' under 'heads', each
+ * column as wide as its widest cell; the last column is not padded (it
+ * holds free text: matches, actions). */
+static void
+print_table(FILE *out, const json_t *rows, const char *const *heads,
+            const char *const *keys, size_t n_cols)
+{
+    size_t width[16] = { 0 };
+    char buf[4096];
+    for (size_t c = 0; c < n_cols; c++) {
+        width[c] = strlen(heads[c]);
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        for (size_t c = 0; c < n_cols; c++) {
+            size_t w = strlen(member_text(row, keys[c], buf, sizeof buf));
+            width[c] = w > width[c] ? w : width[c];
+        }
+    }
+    for (size_t c = 0; c < n_cols; c++) {
+        print_cell(out, heads[c], width[c], c + 1 == n_cols);
+    }
+    json_array_foreach(rows, i, row) {
+        for (size_t c = 0; c < n_cols; c++) {
+            member_text(row, keys[c], buf, sizeof buf);
+            print_cell(out, buf, width[c], c + 1 == n_cols);
+        }
+    }
+}
+
+void
+ctl_format_dp_flows(FILE *out, const json_t *result)
+{
+    if (!json_array_size(result)) {
+        fprintf(out, "no datapath flows\n");
+        return;
+    }
+    /* "used" as Open vSwitch shows it: seconds ago, or never. */
+    json_t *rows = json_deep_copy(result);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_int_t used = json_integer_value(json_object_get(row, "used_ms"));
+        char text[32];
+        if (!json_is_integer(json_object_get(row, "used_ms")) || used < 0) {
+            snprintf(text, sizeof text, "never");
+        } else {
+            snprintf(text, sizeof text, "%.3fs", used / 1000.0);
+        }
+        json_object_set_new(row, "used", json_string(text));
+    }
+    static const char *const heads[] = {
+        "BRIDGE", "PMD", "IN_PORT", "PACKETS", "BYTES", "USED", "MATCH",
+        "ACTIONS",
+    };
+    static const char *const keys[] = {
+        "bridge", "pmd", "in_port", "packets", "bytes", "used", "match",
+        "actions",
+    };
+    /* Match and actions are free text of any length: the last two
+     * columns, only the match padded. */
+    size_t n = sizeof heads / sizeof heads[0];
+    print_table(out, rows, heads, keys, n);
+    json_decref(rows);
+}
+
+void
+ctl_format_pmd_perf(FILE *out, const json_t *result)
+{
+    if (!json_array_size(result)) {
+        fprintf(out, "no PMD threads (set pmd-cpu-mask and add ports)\n");
+        return;
+    }
+    static const char *const heads[] = {
+        "CORE", "PACKETS", "CYC/PKT", "EMC%", "MEGAFLOW%", "MISSES",
+        "LOOKUPS/HIT", "UPCALLS", "QUEUED", "DROPPED", "CYC/MISS", "IDLE%",
+        "MEGAFLOWS",
+    };
+    static const char *const keys[] = {
+        "core", "packets", "cycles_per_pkt", "emc_hit_pct",
+        "megaflow_hit_pct", "misses", "subtable_lookups_per_hit",
+        "upcalls_handled", "upcalls_queued", "upcalls_dropped",
+        "cycles_per_miss", "idle_pct", "megaflows",
+    };
+    print_table(out, result, heads, keys, sizeof heads / sizeof heads[0]);
+    /* The miss-cost histogram: one line per worker, power-of-two
+     * buckets of cycles. */
+    size_t i;
+    json_t *pmd;
+    json_array_foreach(result, i, pmd) {
+        json_t *hist = json_object_get(pmd, "miss_cycles_hist");
+        if (!json_array_size(hist)) {
+            continue;
+        }
+        char core[32];
+        fprintf(out, "core %s miss cycles histogram (2^n buckets):",
+                member_text(pmd, "core", core, sizeof core));
+        size_t j;
+        json_t *v;
+        json_array_foreach(hist, j, v) {
+            fprintf(out, " %" JSON_INTEGER_FORMAT, json_integer_value(v));
+        }
+        fputc('\n', out);
+    }
+}
+
+void
+ctl_format_trace(FILE *out, const json_t *result)
+{
+    char buf[4096];
+    fprintf(out, "Flow: %s\n\n",
+            member_text(result, "flow", buf, sizeof buf));
+    size_t i;
+    json_t *line;
+    json_array_foreach(json_object_get(result, "steps"), i, line) {
+        fprintf(out, "%s\n", json_string_value(line));
+    }
+    if (json_object_get(result, "error")) {
+        fprintf(out, "\nTranslation failed: %s\n",
+                member_text(result, "error", buf, sizeof buf));
+    }
+    fprintf(out, "\nFinal flow: %s\n",
+            member_text(result, "flow", buf, sizeof buf));
+    fprintf(out, "Megaflow: %s\n",
+            member_text(result, "megaflow", buf, sizeof buf));
+    fprintf(out, "Datapath actions: %s\n",
+            member_text(result, "datapath_actions", buf, sizeof buf));
+}
+
+void
+ctl_format_optional_string(FILE *out, const json_t *result)
+{
+    if (json_is_string(result)) {
+        fprintf(out, "%s\n", json_string_value(result));
+    }
+}

@@ -22,6 +22,10 @@ ctl_format_fn ctl_format_port_stats;
 ctl_format_fn ctl_format_pmd_stats;
 ctl_format_fn ctl_format_pmd_rxq;
 ctl_format_fn ctl_format_memory;
+ctl_format_fn ctl_format_dp_flows;        /* dump-dp-flows: aligned table */
+ctl_format_fn ctl_format_pmd_perf;        /* pmd-perf-show: aligned table */
+ctl_format_fn ctl_format_trace;           /* trace: the walk, then results */
+ctl_format_fn ctl_format_optional_string; /* a string, nothing for null */
 ctl_format_fn ctl_format_generic;        /* anything else: indented JSON */
 
 #endif

@@ -113,8 +113,14 @@ ofs_wait_datapath(struct ofswitch *sw, struct of_req *req)
 {
     uint64_t gen = ft_pipeline_generation(sw->pipeline);
 
-    if (!sw->dp.sync_generation || sw->dp.sync_generation(sw->dp_aux, gen)
-        || sw->applied_generation >= gen) {
+    if (!sw->dp.sync_generation || sw->applied_generation >= gen) {
+        return OF_REQ_DONE;
+    }
+    /* One sync at a time: while one is outstanding, later requests only
+     * queue, and ofswitch_generation_applied() asks for the newest
+     * generation when it completes. A stream of FLOW_MODs thus costs the
+     * datapath one revalidation per batch, not one per message. */
+    if (!sw->waiters && sw->dp.sync_generation(sw->dp_aux, gen)) {
         return OF_REQ_DONE;
     }
     struct ofs_waiter *w = malloc(sizeof *w);
@@ -144,21 +150,27 @@ ofswitch_generation_applied(struct ofswitch *sw, uint64_t generation)
     if (generation > sw->applied_generation) {
         sw->applied_generation = generation;
     }
-    struct ofs_waiter **p = &sw->waiters, *prev = NULL;
-    while (*p) {
-        struct ofs_waiter *w = *p;
-        if (w->generation <= generation) {
-            *p = w->next;
-            if (sw->waiters_tail == w) {
-                sw->waiters_tail = prev;
-            }
-            sw->n_waiters--;
-            of_req_complete(w->req, NULL);
-            free(w);
-        } else {
-            prev = w;
-            p = &w->next;
+    /* Waiters are appended with the pipeline's generation at the time,
+     * which never decreases: the list is in generation order, so the
+     * completed ones are a prefix. Stopping at the first one still
+     * waiting keeps a long stream of FLOW_MODs (add-flows) linear; a
+     * full scan per notice made it quadratic. */
+    while (sw->waiters && sw->waiters->generation <= generation) {
+        struct ofs_waiter *w = sw->waiters;
+        sw->waiters = w->next;
+        if (sw->waiters_tail == w) {
+            sw->waiters_tail = NULL;
         }
+        sw->n_waiters--;
+        of_req_complete(w->req, NULL);
+        free(w);
+    }
+    /* Requests queued behind the completed sync: ask for the newest
+     * generation they wait for (the datapath may already be there). */
+    if (sw->waiters && sw->dp.sync_generation
+        && sw->dp.sync_generation(sw->dp_aux,
+                                  sw->waiters_tail->generation)) {
+        ofswitch_generation_applied(sw, sw->waiters_tail->generation);
     }
 }
 

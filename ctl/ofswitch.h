@@ -38,6 +38,9 @@
  * the datapath calls ofswitch_generation_applied() with that generation
  * or a later one, and a BARRIER_REPLY (which waits for every earlier
  * request) then means the change is in effect.
+ * One sync is outstanding at a time: requests made meanwhile wait with
+ * it, and when it completes the switch asks for the newest generation
+ * they need, so a stream of changes costs one revalidation per batch.
  *
  * Lifetime and wiring (what a bridge does)
  * ----------------------------------------

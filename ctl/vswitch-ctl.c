@@ -2,7 +2,9 @@
  * vswitch-ctl.c — the command-line client of vswitchd: parses global
  * options, validates the command's arguments locally (ctl_args), sends the
  * request over the unixctl socket (rpc_client) and prints the result as
- * JSON (--json) or human-readable tables (ctl_format).
+ * JSON (--json) or human-readable tables (ctl_format). The OpenFlow
+ * commands (flows, groups, meters, controllers, trace) are in
+ * vswitch-ctl-of.c.
  *
  *   vswitch-ctl [--unixctl=PATH] [--json] [--timeout=SECS] COMMAND [ARGS]
  *
@@ -22,6 +24,7 @@
 #include "ctl/pcap.h"
 #include "ctl/rpc_client.h"
 #include "ctl/unixctl.h"
+#include "ctl/vswitch-ctl.h"
 #include "lib/util.h"
 #include "vswitch-config.h"
 
@@ -33,32 +36,9 @@
 /* Frames per dummy-capture request (the daemon's cap). */
 #define CAPTURE_BATCH 1024
 
-struct client_opts {
-    const char *unixctl;
-    bool json;
-    int timeout_ms;
-};
-
-struct command;
-typedef int command_fn(const struct command *, const struct client_opts *,
-                       int argc, char *argv[]);
-typedef int validate_fn(int argc, char *argv[], char *err, size_t errlen);
-
-struct command {
-    const char *name;
-    const char *args;
-    const char *help;
-    int min_args, max_args;     /* max < 0: unbounded */
-    validate_fn *validate;      /* client-side checks, may be NULL */
-    ctl_format_fn *format;      /* NULL: print nothing on success */
-    command_fn *run;            /* NULL: plain request/response */
-};
-
 /* ---- errors ------------------------------------------------------------- */
 
-static int fail(const char *fmt, ...) PRINTF_FORMAT(1, 2);
-
-static int
+int
 fail(const char *fmt, ...)
 {
     va_list args;
@@ -72,7 +52,7 @@ fail(const char *fmt, ...)
 
 /* ---- transport ---------------------------------------------------------- */
 
-static int
+int
 connect_daemon(const struct client_opts *o, struct ctl_rpc_client **c)
 {
     char err[CTL_ERR_LEN];
@@ -93,7 +73,7 @@ params_from_argv(int argc, char *argv[])
 }
 
 /* One request; on success prints the result through 'format'. */
-static int
+int
 run_simple(const struct command *cmd, const struct client_opts *o, int argc,
            char *argv[])
 {
@@ -430,8 +410,10 @@ static const struct command commands[] = {
       3, -1, validate_set, NULL, NULL },
     { "set-global", "KEY=VALUE...",
       "set pmd-cpu-mask=HEX, pmd-max-sleep=USEC, mac-aging-time=SECS,\n"
-      "        mac-table-size=N, rxq-assign=roundrobin|cycles "
-      "(empty VALUE = default)", 1, -1, validate_set_global, NULL, NULL },
+      "        mac-table-size=N, rxq-assign=roundrobin|cycles,\n"
+      "        emc-insert-inv-prob=N (0: no EMC), flow-limit=N, "
+      "max-idle=MS,\n        max-revalidator=MS, upcall-rate=N, "
+      "upcall-burst=N (empty VALUE = default)", 1, -1, validate_set_global, NULL, NULL },
     { "get-global", "", "print the global settings", 0, 0, NULL,
       ctl_format_global, NULL },
     { "fdb-show", "BR", "print the learned MAC table of BR", 1, 1, NULL,
@@ -469,6 +451,11 @@ command_find(const char *name)
             return &commands[i];
         }
     }
+    for (size_t i = 0; i < ctl_n_of_commands; i++) {
+        if (!strcmp(ctl_of_commands[i].name, name)) {
+            return &ctl_of_commands[i];
+        }
+    }
     return NULL;
 }
 
@@ -497,6 +484,11 @@ usage(FILE *out)
             DEFAULT_TIMEOUT_S);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         command_usage(out, &commands[i]);
+    }
+    fprintf(out, "\nOpenFlow commands (over BR's management socket "
+            "<rundir>/BR.mgmt):\n");
+    for (size_t i = 0; i < ctl_n_of_commands; i++) {
+        command_usage(out, &ctl_of_commands[i]);
     }
 }
 
@@ -570,6 +562,16 @@ main(int argc, char *argv[])
     }
     int cargc = argc - first - 1;
     char **cargv = argv + first + 1;
+    /* "--json" may follow the command too ("dump-flows br0 --json"). */
+    int kept = 0;
+    for (int i = 0; i < cargc; i++) {
+        if (!strcmp(cargv[i], "--json")) {
+            o.json = true;
+        } else {
+            cargv[kept++] = cargv[i];
+        }
+    }
+    cargc = kept;
     for (int i = 0; i < cargc; i++) {
         if (!strcmp(cargv[i], "--help") || !strcmp(cargv[i], "-h")) {
             printf("usage: vswitch-ctl [OPTIONS] %s %s\n", cmd->name,

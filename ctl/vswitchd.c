@@ -9,9 +9,14 @@
  * dp_init, recreate bridges and ports, then loop.
  *
  * The loop (main thread) is lib/evloop: the unixctl server's fd, a
- * signalfd (SIGTERM/SIGINT/SIGHUP) and a 1 s timer driving periodic work
- * (MAC ageing through dp_run_periodic); OpenFlow connections join it. Shutdown, by signal or the
- * 'exit' command, flushes pending replies, then dp_fini().
+ * signalfd (SIGTERM/SIGINT/SIGHUP), every bridge's OpenFlow connections
+ * and listeners, a 1 s timer driving periodic work (MAC ageing through
+ * dp_run_periodic) and a fast timer for the datapath's main-thread
+ * duties: packet-ins queued by the workers (dp_run_upcalls), megaflow
+ * revalidation and ageing (dp_run_revalidator) and flow timeouts of the
+ * pipelines (ctl_bridge_run_openflow). Shutdown, by signal or the 'exit'
+ * command, closes the OpenFlow side, flushes pending replies, then
+ * dp_fini().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +44,15 @@
 
 /* Periodic work (MAC ageing) runs about once a second, as in OVS. */
 #define PERIODIC_INTERVAL_MS 1000
+/* Packet-ins wait in the workers' queues until the main thread delivers
+ * them: a few ms keeps controller round trips short (reactive
+ * forwarding) without spinning an idle daemon. */
+#define UPCALL_INTERVAL_MS 2
+/* Flow timeouts are checked at least this often: a flow added since the
+ * last check may expire before the deadline that check returned. */
+#define EXPIRE_MAX_WAIT_MS 1000
+/* Packet-ins delivered per run, so a flood cannot starve the loop. */
+#define UPCALL_BUDGET 256
 
 struct options {
     const char *db_path;
@@ -58,7 +72,10 @@ usage(void)
            "usage: vswitchd [OPTIONS]\n"
            "\n"
            "  --db FILE           config store (default %s/conf.json)\n"
-           "  --rundir DIR        directory of the control socket (default %s)\n"
+           "  --rundir DIR        directory of the control socket and of the\n"
+           "                      bridges' OpenFlow management sockets\n"
+           "                      BRIDGE.mgmt (default %s; with --unixctl\n"
+           "                      alone: the control socket's directory)\n"
            "  --unixctl PATH      control socket (default RUNDIR/vswitchd.ctl)\n"
            "  --log-file FILE     also log to FILE\n"
            "  --pidfile FILE      write the daemon's pid to FILE\n"
@@ -189,6 +206,9 @@ struct main_loop {
     struct evloop *loop;
     struct ctl_unixctl *server;
     struct evloop_timer periodic;
+    struct evloop_timer datapath;
+    int64_t next_revalidate_ms;     /* dp_run_revalidator's next round */
+    int64_t next_expire_ms;         /* earliest flow timeout */
     bool running;
 };
 
@@ -203,6 +223,35 @@ static void
 on_periodic(void *aux UNUSED)
 {
     dp_run_periodic(time_msec());
+}
+
+/* The datapath's main-thread duties and flow timeouts; re-arms itself
+ * for the earliest of them (dp_run_upcalls and dp_run_revalidator return
+ * the ms until they next need to run). */
+static void
+on_datapath(void *aux)
+{
+    struct main_loop *ml = aux;
+    int64_t now = time_msec();
+    int64_t delay = dp_run_upcalls(UPCALL_BUDGET);
+    if (now >= ml->next_revalidate_ms) {
+        ml->next_revalidate_ms = now + dp_run_revalidator(now);
+    }
+    if (now >= ml->next_expire_ms) {
+        int64_t next = ctl_bridge_run_openflow(now);
+        ml->next_expire_ms = next < now + EXPIRE_MAX_WAIT_MS
+                             ? next : now + EXPIRE_MAX_WAIT_MS;
+    }
+    int64_t until = ml->next_revalidate_ms - now;
+    delay = until < delay ? until : delay;
+    until = ml->next_expire_ms - now;
+    delay = until < delay ? until : delay;
+    if (delay < 0) {
+        delay = 0;
+    } else if (delay > UPCALL_INTERVAL_MS) {
+        delay = UPCALL_INTERVAL_MS;
+    }
+    evloop_timer_start(ml->loop, &ml->datapath, delay, 0, on_datapath, ml);
 }
 
 static void
@@ -221,25 +270,24 @@ on_signal(int sigfd, uint32_t events UNUSED, void *aux)
     }
 }
 
-/* Runs until a termination signal or 'exit'. */
+/* Runs 'loop' until a termination signal or 'exit'. */
 static void
-main_loop(struct ctl_unixctl *server, int sigfd)
+main_loop(struct evloop *loop, struct ctl_unixctl *server, int sigfd)
 {
-    struct main_loop ml = { .server = server, .running = true };
-    ml.loop = evloop_create();
-    if (!ml.loop
-        || evloop_fd_add(ml.loop, ctl_unixctl_fd(server), EVLOOP_READ,
-                         on_unixctl_ready, &ml)
+    struct main_loop ml = { .server = server, .running = true,
+                            .loop = loop };
+    if (evloop_fd_add(ml.loop, ctl_unixctl_fd(server), EVLOOP_READ,
+                      on_unixctl_ready, &ml)
         || evloop_fd_add(ml.loop, sigfd, EVLOOP_READ, on_signal, &ml)) {
         VLOG_ERR(MOD, "cannot set up the event loop: %s", strerror(errno));
-        if (ml.loop) {
-            evloop_destroy(ml.loop);
-        }
         return;
     }
     evloop_timer_init(&ml.periodic);
     evloop_timer_start(ml.loop, &ml.periodic, PERIODIC_INTERVAL_MS,
                        PERIODIC_INTERVAL_MS, on_periodic, NULL);
+    evloop_timer_init(&ml.datapath);
+    evloop_timer_start(ml.loop, &ml.datapath, UPCALL_INTERVAL_MS, 0,
+                       on_datapath, &ml);
 
     while (ml.running && !ctl_bridge_exit_requested()) {
         int n = evloop_run_once(ml.loop, -1);
@@ -247,18 +295,41 @@ main_loop(struct ctl_unixctl *server, int sigfd)
             VLOG_ERR(MOD, "event loop: %s", strerror(-n));
             break;
         }
+        /* A controller waits on a barrier behind changes the datapath is
+         * still taking in: complete them as soon as the workers have
+         * moved on, not at the next tick (tools like ovs-ofctl add-flows
+         * send a barrier after every FLOW_MOD). */
+        if (ctl_bridge_openflow_waiting()) {
+            int64_t now = time_msec();
+            ml.next_revalidate_ms = now + dp_run_revalidator(now);
+            if (ml.next_revalidate_ms <= now + 1) {
+                evloop_timer_start(ml.loop, &ml.datapath, 0, 0, on_datapath,
+                                   &ml);
+            }
+        }
     }
     evloop_timer_stop(ml.loop, &ml.periodic);
-    evloop_destroy(ml.loop);
+    evloop_timer_stop(ml.loop, &ml.datapath);
+    evloop_fd_remove(ml.loop, ctl_unixctl_fd(server));
+    evloop_fd_remove(ml.loop, sigfd);
 }
 
 int
 main(int argc, char *argv[])
 {
-    struct options o = { .rundir = VSWITCH_RUNDIR };
+    struct options o = { 0 };
     int rc = parse_options(argc, argv, &o);
     if (rc) {
         return rc > 0 ? 0 : 1;
+    }
+    /* Several daemons on one host each give their own --unixctl: their
+     * bridges' management sockets must not collide either. */
+    char unixctl_dir[4096];
+    if (!o.rundir && o.unixctl_path) {
+        snprintf(unixctl_dir, sizeof unixctl_dir, "%s", o.unixctl_path);
+        o.rundir = dirname(unixctl_dir);
+    } else if (!o.rundir) {
+        o.rundir = VSWITCH_RUNDIR;
     }
     char default_db[4096], default_sock[4096];
     if (!o.db_path) {
@@ -341,6 +412,16 @@ main(int argc, char *argv[])
         return 1;
     }
 
+    struct evloop *loop = evloop_create();
+    if (!loop) {
+        VLOG_ERR(MOD, "cannot create the event loop: %s", strerror(errno));
+        dp_fini();
+        ctl_unixctl_destroy(server);
+        json_decref(doc);
+        return 1;
+    }
+    mkdir(o.rundir, 0750);
+    ctl_bridge_set_openflow(loop, o.rundir);
     ctl_bridge_start(o.db_path, doc);
     ctl_bridge_register_commands();
     if (o.pidfile && (rc = write_pidfile(o.pidfile)) < 0) {
@@ -349,13 +430,16 @@ main(int argc, char *argv[])
     }
     VLOG_INFO(MOD, "ready");
 
-    main_loop(server, sigfd);
+    main_loop(loop, server, sigfd);
 
     VLOG_INFO(MOD, "shutting down");
     ctl_unixctl_destroy(server);
     ctl_command_unregister_all();
-    dp_fini();
+    /* The OpenFlow side first: it detaches pipelines from the datapath
+     * and its connections live on the loop. */
     ctl_bridge_stop();
+    evloop_destroy(loop);
+    dp_fini();
     if (o.pidfile) {
         unlink(o.pidfile);
     }

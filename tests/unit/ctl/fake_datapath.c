@@ -4,8 +4,13 @@
  *
  * Models just enough: bridges and ports by name, port options, dummy
  * ports as a loopback queue (inject -> capture returns the same frames),
- * devargs "fail" making dp_port_add fail, counters. Not thread-safe; main
- * thread only, like the real API.
+ * devargs "fail" making dp_port_add fail, counters. The OpenFlow hooks
+ * keep what they are given: the attached pipeline, the callbacks, port
+ * config bits, packet-outs (counted per bridge). A generation sync is
+ * never immediate: it completes at the next dp_run_revalidator(), as the
+ * real revalidator does after a round, so barriers wait for it. Megaflows
+ * are synthesised, one per port that received packets. Not thread-safe;
+ * main thread only, like the real API.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +26,14 @@ struct dp_bridge {
     char name[64];
     bool used;
     unsigned int aging, table_size;
+    struct ft_pipeline *pipeline;
+    dp_generation_cb *gen_cb;
+    void *gen_aux;
+    dp_packet_in_cb *pin_cb;
+    void *pin_aux;
+    uint64_t gen_wanted;        /* sync asked for, not yet applied */
+    bool gen_pending;
+    unsigned int n_packet_outs;
 };
 
 struct fake_port {
@@ -32,6 +45,7 @@ struct fake_port {
     json_t *options;
     struct dp_vlan_config vlan;
     struct dp_port_stats stats;
+    uint32_t of_config;
     uint8_t *queue[FAKE_QUEUE];
     size_t qlen[FAKE_QUEUE];
     unsigned int n_queued;
@@ -363,4 +377,149 @@ dp_pmd_rxq_show(void)
     return json_pack("[{s:i, s:b, s:[{s:s, s:i, s:b, s:f}]}]", "core", 1,
                      "isolated", 0, "rxqs", "port", "p1", "queue", 0,
                      "enabled", 1, "usage_pct", 12.0);
+}
+
+/* ---- OpenFlow pipeline and the caches ------------------------------------ */
+
+struct rte_rcu_qsbr *
+dp_qsbr(void)
+{
+    return NULL;                /* no workers: single-threaded pipelines */
+}
+
+void
+dp_bridge_set_pipeline(struct dp_bridge *br, struct ft_pipeline *pipeline)
+{
+    br->pipeline = pipeline;
+}
+
+void
+dp_set_flow_config(const struct dp_flow_config *cfg)
+{
+    (void) cfg;
+}
+
+void
+dp_get_flow_config(struct dp_flow_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+}
+
+bool
+dp_bridge_sync_generation(struct dp_bridge *br, uint64_t generation)
+{
+    if (!br->gen_pending || generation > br->gen_wanted) {
+        br->gen_wanted = generation;
+    }
+    br->gen_pending = true;
+    return false;
+}
+
+void
+dp_bridge_set_generation_cb(struct dp_bridge *br, dp_generation_cb *cb,
+                            void *aux)
+{
+    br->gen_cb = cb;
+    br->gen_aux = aux;
+}
+
+void
+dp_bridge_set_packet_in_cb(struct dp_bridge *br, dp_packet_in_cb *cb,
+                           void *aux)
+{
+    br->pin_cb = cb;
+    br->pin_aux = aux;
+}
+
+int
+dp_run_upcalls(unsigned int budget)
+{
+    (void) budget;
+    return 10;
+}
+
+int64_t
+dp_run_revalidator(int64_t now_ms)
+{
+    for (size_t i = 0; i < FAKE_MAX_BRIDGES; i++) {
+        struct dp_bridge *br = &bridges[i];
+        if (br->used && br->gen_pending) {
+            br->gen_pending = false;
+            if (br->gen_cb) {
+                br->gen_cb(br->gen_aux, br->gen_wanted);
+            }
+        }
+    }
+    return now_ms;              /* every main-loop pass */
+}
+
+int
+dp_bridge_packet_out(struct dp_bridge *br, const void *packet, size_t len,
+                     uint32_t in_port, const struct ft_dpact *acts,
+                     unsigned int n_acts)
+{
+    (void) packet; (void) len; (void) in_port; (void) acts; (void) n_acts;
+    br->n_packet_outs++;
+    return 0;
+}
+
+int
+dp_port_set_of_config(const char *name, uint32_t config, uint32_t mask)
+{
+    struct fake_port *p = port_find(name);
+    if (!p) {
+        return -ENOENT;
+    }
+    p->of_config = (p->of_config & ~mask) | (config & mask);
+    return 0;
+}
+
+uint32_t
+dp_port_get_of_config(const char *name)
+{
+    struct fake_port *p = port_find(name);
+    return p ? p->of_config : 0;
+}
+
+json_t *
+dp_bridge_dump_dp_flows(struct dp_bridge *br)
+{
+    json_t *flows = json_array();
+    for (size_t i = 0; i < DP_MAX_PORTS; i++) {
+        struct fake_port *p = &ports[i];
+        if (p->used && p->br == br && p->stats.rx_packets) {
+            char match[32];
+            snprintf(match, sizeof match, "in_port=%u", p->ofport);
+            json_array_append_new(flows, json_pack(
+                "{s:i, s:i, s:s, s:s, s:I, s:I, s:i, s:i}", "pmd", 1,
+                "in_port", (int) p->ofport, "match", match, "actions",
+                "drop", "packets", (json_int_t) p->stats.rx_packets,
+                "bytes", (json_int_t) p->stats.rx_bytes, "used_ms", 5,
+                "age_ms", 100));
+        }
+    }
+    return flows;
+}
+
+json_t *
+dp_pmd_perf(void)
+{
+    return json_pack("[{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:i, "
+                     "s:i, s:i, s:i, s:[iii], s:f, s:i}]", "core", 1,
+                     "packets", 1000, "cycles_per_pkt", 250, "emc_hits", 900,
+                     "megaflow_hits", 90, "misses", 10, "emc_hit_pct", 90.0,
+                     "megaflow_hit_pct", 9.0, "subtable_lookups_per_hit",
+                     1.5, "upcalls_handled", 10, "upcalls_queued", 0,
+                     "upcalls_dropped", 0, "cycles_per_miss", 20000,
+                     "miss_cycles_hist", 0, 4, 6, "idle_pct", 97.5,
+                     "megaflows", 3);
+}
+
+/* Test hook: the packet-outs bridge 'name' executed. */
+unsigned int fake_dp_packet_outs(const char *name);
+unsigned int
+fake_dp_packet_outs(const char *name)
+{
+    struct dp_bridge *br = dp_bridge_find(name);
+    return br ? br->n_packet_outs : 0;
 }

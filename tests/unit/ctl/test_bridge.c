@@ -20,9 +20,11 @@
 #include "ctl/config_store.h"
 #include "ctl/unixctl.h"
 #include "datapath/datapath.h"
+#include "lib/evloop.h"
 
 static char dir[64];
 static char db[128];
+static struct evloop *loop;     /* bridges' OpenFlow listeners live here */
 
 /* Sends 'method' with string params; returns the whole reply. */
 static json_t *
@@ -102,6 +104,9 @@ start_daemon(void)
     json_t *doc;
     char err[512];
     assert_int_equal(ctl_config_load(db, &doc, err, sizeof err), 0);
+    loop = evloop_create();
+    assert_non_null(loop);
+    ctl_bridge_set_openflow(loop, dir);
     ctl_bridge_start(db, doc);
     ctl_bridge_register_commands();
 }
@@ -110,8 +115,10 @@ static void
 stop_daemon(void)
 {
     ctl_command_unregister_all();
-    dp_fini();
     ctl_bridge_stop();
+    evloop_destroy(loop);
+    loop = NULL;
+    dp_fini();
 }
 
 static int

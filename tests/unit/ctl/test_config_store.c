@@ -149,6 +149,26 @@ test_invalid_structure_is_an_error(void **state)
                "\"global\":{\"pmd-cpu-mask\":2},\"bridges\":{}}");
     assert_int_equal(ctl_config_load(f->path, &doc, err, sizeof err),
                      -EINVAL);
+
+    write_file(f->path, "{\"format\":\"vswitch-config\",\"version\":1,"
+               "\"global\":{},\"bridges\":{\"br0\":{\"ports\":{},"
+               "\"controller\":\"tcp:1.2.3.4\"}}}");
+    assert_int_equal(ctl_config_load(f->path, &doc, err, sizeof err),
+                     -EINVAL);
+    assert_non_null(strstr(err, "'controller' must be an array"));
+
+    write_file(f->path, "{\"format\":\"vswitch-config\",\"version\":1,"
+               "\"global\":{},\"bridges\":{\"br0\":{\"ports\":{},"
+               "\"fail_mode\":\"open\"}}}");
+    assert_int_equal(ctl_config_load(f->path, &doc, err, sizeof err),
+                     -EINVAL);
+    assert_non_null(strstr(err, "'fail_mode' must be"));
+
+    write_file(f->path, "{\"format\":\"vswitch-config\",\"version\":1,"
+               "\"global\":{},\"bridges\":{\"br0\":{\"ports\":{},"
+               "\"controller\":[\"ptcp:6653\"],\"fail_mode\":\"secure\"}}}");
+    assert_int_equal(ctl_config_load(f->path, &doc, err, sizeof err), 0);
+    json_decref(doc);
 }
 
 static void

@@ -159,6 +159,26 @@ test_global(void **state)
     const char *const unknown[] = { "foo=1" };
     ctl_args_parse_global(1, unknown, &c, err, sizeof err);
     assert_non_null(strstr(err, "unknown key 'foo'"));
+
+    /* The fast path's knobs: ranges, and messages naming key and range. */
+    const char *const fast[] = { "emc-insert-inv-prob=0", "flow-limit=1000",
+                                 "max-idle=2000", "max-revalidator=100",
+                                 "upcall-rate=5000", "upcall-burst=64" };
+    assert_int_equal(ctl_args_parse_global(6, fast, &c, err, sizeof err), 0);
+    assert_json(c, "{\"emc-insert-inv-prob\":\"0\",\"flow-limit\":\"1000\","
+                "\"max-idle\":\"2000\",\"max-revalidator\":\"100\","
+                "\"upcall-rate\":\"5000\",\"upcall-burst\":\"64\"}");
+    json_decref(c);
+    const char *const fast_bad[][1] = {
+        { "flow-limit=0" }, { "max-idle=50" }, { "upcall-burst=x" },
+        { "upcall-rate=-5" }, { "max-revalidator=60001" },
+    };
+    for (size_t i = 0; i < sizeof fast_bad / sizeof fast_bad[0]; i++) {
+        assert_int_equal(ctl_args_parse_global(1, fast_bad[i], &c, err,
+                                               sizeof err), -EINVAL);
+    }
+    assert_string_equal(err, "bad max-revalidator '60001' (expected ms per "
+                        "revalidation round, 10..60000)");
 }
 
 static void
@@ -229,6 +249,47 @@ test_uint(void **state)
                                          &v), -EINVAL);
 }
 
+static void
+test_controller_targets(void **state)
+{
+    (void) state;
+    static const char *const good[] = {
+        "tcp:127.0.0.1", "tcp:10.0.0.1:6653", "ssl:[::1]:6633",
+        "unix:/run/ctl.sock", "ptcp:", "ptcp:6653", "ptcp:0:127.0.0.1",
+        "pssl:6653:[::1]", "punix:/tmp/x.mgmt",
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        if (ctl_args_check_controller_target(good[i], err, sizeof err)) {
+            fail_msg("'%s' refused: %s", good[i], err);
+        }
+    }
+    static const struct {
+        const char *target, *why;
+    } bad[] = {
+        { "tcp:", "IP address" },
+        { "tcp:1.2.3", "IP address" },
+        { "tcp:controller.example", "IP address" },
+        { "tcp:10.0.0.1:0", "port must be 1..65535" },
+        { "tcp:10.0.0.1:70000", "port must be 1..65535" },
+        { "tcp:[::1", "IP address" },
+        { "ptcp:abc", "port must be 0..65535" },
+        { "ptcp:6653:1.2", "IP address literal after the port" },
+        { "unix:", "missing socket path" },
+        { "udp:1.2.3.4", "bad controller target 'udp:1.2.3.4'" },
+        { "127.0.0.1:6653", "expected tcp:IP" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = ctl_args_check_controller_target(bad[i].target, err,
+                                                  sizeof err);
+        assert_int_equal(rc, -EINVAL);
+        if (!strstr(err, bad[i].why) || !strstr(err, bad[i].target)) {
+            fail_msg("'%s': message '%s' lacks '%s' or the target",
+                     bad[i].target, err, bad[i].why);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -241,6 +302,7 @@ main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_hex_frame),
         cmocka_unit_test(test_uint),
+        cmocka_unit_test(test_controller_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

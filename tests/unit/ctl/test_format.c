@@ -136,6 +136,92 @@ test_pmd_output(void **state)
     free(s);
 }
 
+/* Column 'col' (0-based, split on runs of 2+ spaces) starts at the same
+ * offset on every line. */
+static void
+assert_column_aligned(const char *text, const char *first_col_head,
+                      const char *head)
+{
+    const char *hl = strstr(text, first_col_head);
+    assert_non_null(hl);
+    size_t offset = (size_t) (strstr(text, head) - text);
+    for (const char *p = text; *p; ) {
+        size_t n = strcspn(p, "\n");
+        if (n > offset && p != text) {
+            /* Every data cell of that column starts right after two
+             * spaces of padding. */
+            assert_true(p[offset - 1] == ' ' && p[offset - 2] == ' ');
+            assert_true(p[offset] != ' ');
+        }
+        p += n + (p[n] == '\n');
+    }
+}
+
+static void
+test_dp_flows_aligned(void **state)
+{
+    (void) state;
+    char *s = render(ctl_format_dp_flows,
+        "[{\"bridge\":\"br0\",\"pmd\":1,\"in_port\":1,"
+        "\"match\":\"in_port=1,ip,nw_dst=10.0.0.0/255.255.255.0\","
+        "\"actions\":\"2\",\"packets\":123456,\"bytes\":1,"
+        "\"used_ms\":1500,\"age_ms\":3},"
+        "{\"bridge\":\"long-bridge\",\"pmd\":12,\"in_port\":2,"
+        "\"match\":\"in_port=2\",\"actions\":\"drop\",\"packets\":0,"
+        "\"bytes\":0,\"used_ms\":-1,\"age_ms\":3}]");
+    assert_non_null(strstr(s, "1.500s"));
+    assert_non_null(strstr(s, "never"));
+    assert_column_aligned(s, "BRIDGE", "PACKETS");
+    assert_column_aligned(s, "BRIDGE", "MATCH");
+    assert_column_aligned(s, "BRIDGE", "ACTIONS");
+    free(s);
+    s = render(ctl_format_dp_flows, "[]");
+    assert_string_equal(s, "no datapath flows\n");
+    free(s);
+}
+
+static void
+test_pmd_perf_aligned(void **state)
+{
+    (void) state;
+    char *s = render(ctl_format_pmd_perf,
+        "[{\"core\":1,\"packets\":10,\"cycles_per_pkt\":2.5,"
+        "\"emc_hit_pct\":99.5,\"megaflow_hit_pct\":0.5,\"misses\":1,"
+        "\"subtable_lookups_per_hit\":1.0,\"upcalls_handled\":1,"
+        "\"upcalls_queued\":0,\"upcalls_dropped\":0,"
+        "\"cycles_per_miss\":12345.0,\"miss_cycles_hist\":[0,1,2],"
+        "\"idle_pct\":90.0,\"megaflows\":1},"
+        "{\"core\":13,\"packets\":123456789,\"cycles_per_pkt\":100.25,"
+        "\"emc_hit_pct\":1.0,\"megaflow_hit_pct\":2.0,\"misses\":3,"
+        "\"subtable_lookups_per_hit\":4.0,\"upcalls_handled\":5,"
+        "\"upcalls_queued\":6,\"upcalls_dropped\":7,"
+        "\"cycles_per_miss\":8.0,\"idle_pct\":9.0,\"megaflows\":10}]");
+    assert_non_null(strstr(s, "123456789"));
+    assert_non_null(strstr(s, "core 1 miss cycles histogram (2^n buckets):"
+                              " 0 1 2\n"));
+    /* The table part (before the histogram line) is aligned. */
+    char *hist = strstr(s, "core 1 miss");
+    *hist = '\0';
+    assert_column_aligned(s, "CORE", "PACKETS");
+    assert_column_aligned(s, "CORE", "MEGAFLOWS");
+    free(s);
+}
+
+static void
+test_trace_output(void **state)
+{
+    (void) state;
+    char *s = render(ctl_format_trace,
+        "{\"flow\":\"in_port=1\",\"steps\":[\"table 0: x\","
+        "\"    output:2\"],\"datapath_actions\":\"1\","
+        "\"megaflow\":\"recirc_id=0x0,in_port=1\"}");
+    assert_string_equal(s, "Flow: in_port=1\n\ntable 0: x\n    output:2\n"
+                        "\nFinal flow: in_port=1\n"
+                        "Megaflow: recirc_id=0x0,in_port=1\n"
+                        "Datapath actions: 1\n");
+    free(s);
+}
+
 int
 main(void)
 {
@@ -145,6 +231,9 @@ main(void)
         cmocka_unit_test(test_show_tree),
         cmocka_unit_test(test_missing_members_do_not_crash),
         cmocka_unit_test(test_pmd_output),
+        cmocka_unit_test(test_dp_flows_aligned),
+        cmocka_unit_test(test_pmd_perf_aligned),
+        cmocka_unit_test(test_trace_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
