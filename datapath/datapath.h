@@ -121,8 +121,20 @@ struct rte_rcu_qsbr *dp_qsbr(void);
  * then drops every packet). Flushes the bridge's megaflows. */
 void dp_bridge_set_pipeline(struct dp_bridge *, struct ft_pipeline *);
 
-/* Cache and upcall tuning (Open vSwitch's other_config names in ctl):
- * zero fields keep the current value. */
+/* Cache and upcall defaults: Open vSwitch's where it has one (EMC insertion
+ * 1 in 100, flow-limit 200k, max-idle 10 s, revalidator round 500 ms).
+ * Upcalls are bounded per port so a flood of new flows cannot starve
+ * established ones; the bucket absorbs a burst of a few thousand new flows
+ * (a host starting a workload, a pcap replay) without dropping. */
+#define DP_DEFAULT_EMC_INSERT_INV_PROB 100
+#define DP_DEFAULT_MEGAFLOW_LIMIT 200000
+#define DP_DEFAULT_IDLE_MS 10000
+#define DP_DEFAULT_REVALIDATE_MS 500
+#define DP_DEFAULT_UPCALL_RATE 100000
+#define DP_DEFAULT_UPCALL_BURST 4096
+
+/* Cache and upcall tuning (set-global keys in ctl): zero fields keep the
+ * current value. */
 struct dp_flow_config {
     unsigned int emc_insert_inv_prob; /* insert 1 in N misses; default 100 */
     bool emc_disable;                 /* true: no EMC (set false to undo) */

@@ -41,13 +41,6 @@ struct dp_state dp_state;
 /* Memory beyond the mempool: rte_hash MAC tables, rings, ethdev queues. */
 #define DP_MEM_OVERHEAD_MB 64
 #define DP_MAX_EAL_ARGS 64
-/* Cache and upcall defaults: Open vSwitch's (max-idle 10 s, revalidator
- * round 500 ms; upcalls bounded so a flood of new flows cannot starve
- * established ones). */
-#define DP_DEFAULT_IDLE_MS 10000
-#define DP_DEFAULT_REVALIDATE_MS 500
-#define DP_DEFAULT_UPCALL_RATE 100000
-#define DP_DEFAULT_UPCALL_BURST 1000
 
 /* ---- small helpers shared by the datapath files --------------------------- */
 
@@ -437,8 +430,8 @@ dp_init(const struct dp_init_args *args, char *err, size_t errlen)
     dp_state.pmd_max_sleep_us = 1000;
     dp_state.rxq_assign = DP_RXQ_ASSIGN_CYCLES;
     dp_state.flow_cfg = (struct dp_flow_config) {
-        .emc_insert_inv_prob = DP_EMC_DEFAULT_INSERT_INV_PROB,
-        .megaflow_limit = DP_FLOW_CACHE_DEFAULT_LIMIT,
+        .emc_insert_inv_prob = DP_DEFAULT_EMC_INSERT_INV_PROB,
+        .megaflow_limit = DP_DEFAULT_MEGAFLOW_LIMIT,
         .idle_ms = DP_DEFAULT_IDLE_MS,
         .revalidate_ms = DP_DEFAULT_REVALIDATE_MS,
         .upcall_rate = DP_DEFAULT_UPCALL_RATE,
