@@ -22,40 +22,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
+#include "bench/bench_util.h"
 #include "flowtable/ft_classifier.h"
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint64_t rng_state = 0x1234567;
-
-static uint64_t
-rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dULL;
-}
-
 static uint32_t
 below(uint32_t n)
 {
-    return (uint32_t) ((rnd() >> 32) % n);
-}
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+    return (uint32_t) ((bench_rnd() >> 32) % n);
 }
 
 static void
@@ -99,15 +78,15 @@ key_l4(struct ft_key *k)
 {
     memset(k, 0, sizeof *k);
     k->in_port = 1 + below(8);
-    k->dl_src = mac_of((uint32_t) rnd());
-    k->dl_dst = mac_of((uint32_t) rnd());
+    k->dl_src = mac_of((uint32_t) bench_rnd());
+    k->dl_dst = mac_of((uint32_t) bench_rnd());
     k->dl_type = htons(0x0800);
-    k->nw_src = (be32) rnd();
-    k->nw_dst = (be32) rnd();
+    k->nw_src = (be32) bench_rnd();
+    k->nw_dst = (be32) bench_rnd();
     k->nw_proto = below(2) ? 6 : 17;
     k->nw_ttl = 64;
-    k->tp_src = (be16) rnd();
-    k->tp_dst = (be16) rnd();
+    k->tp_src = (be16) bench_rnd();
+    k->tp_dst = (be16) bench_rnd();
 }
 
 /* ---- rule sets ------------------------------------------------------- */
@@ -160,7 +139,7 @@ build_l2(struct ruleset *rs, size_t n, size_t n_keys)
     for (size_t i = 0; i < n_keys; i++) {
         struct ft_key *k = &rs->keys[i];
         key_l4(k);
-        uint32_t d = below(10) ? below((uint32_t) n) : (uint32_t) rnd();
+        uint32_t d = below(10) ? below((uint32_t) n) : (uint32_t) bench_rnd();
         k->dl_dst = mac_of(d);
         k->vlans[0].tpid = htons(0x8100);
         k->vlans[0].tci = htons(FT_VLAN_PRESENT | (uint16_t) (1 + d % 16));
@@ -219,8 +198,8 @@ build_acl(struct ruleset *rs, size_t n, size_t n_keys, bool many_masks)
     struct acl_tuple *t = malloc(n * sizeof *t);
     for (size_t i = 0; i < n; i++) {
         t[i] = (struct acl_tuple) {
-            .src = 0x0a000000u | (uint32_t) (rnd() & 0xffffff),
-            .dst = 0xc0a80000u | (uint32_t) (rnd() & 0xffff),
+            .src = 0x0a000000u | (uint32_t) (bench_rnd() & 0xffffff),
+            .dst = 0xc0a80000u | (uint32_t) (bench_rnd() & 0xffff),
             .slen = many_masks ? (uint8_t) below(33) : lens[below(8)],
             .dlen = many_masks ? (uint8_t) below(33) : lens[below(4)],
             .proto = below(2) ? 6 : 17,
@@ -255,9 +234,9 @@ build_acl(struct ruleset *rs, size_t n, size_t n_keys, bool many_masks)
         if (below(4)) {
             /* Near a rule, so that rules hit, each field maybe off. */
             const struct acl_tuple *a = &t[below((uint32_t) n)];
-            k->nw_src = htonl(a->src ^ (below(4) ? 0 : (uint32_t) rnd()
+            k->nw_src = htonl(a->src ^ (below(4) ? 0 : (uint32_t) bench_rnd()
                                         & 0xff));
-            k->nw_dst = htonl(a->dst ^ (below(4) ? 0 : (uint32_t) rnd()
+            k->nw_dst = htonl(a->dst ^ (below(4) ? 0 : (uint32_t) bench_rnd()
                                         & 0xff));
             k->nw_proto = a->proto;
             if (a->dport && below(4)) {
@@ -411,7 +390,7 @@ time_lookups(const struct ft_cls *cls, const struct ft_key *keys, size_t n,
 {
     size_t total = 0, h = 0;
     uintptr_t sink = 0;
-    double t0 = now_s(), t;
+    double t0 = bench_now_s(), t;
     do {
         for (size_t i = 0; i < n; i++) {
             struct ft_mask wc;
@@ -438,7 +417,7 @@ time_lookups(const struct ft_cls *cls, const struct ft_key *keys, size_t n,
             }
         }
         total += n;
-        t = now_s();
+        t = bench_now_s();
     } while (t - t0 < min_s);
     if (hits) {
         *hits = h;
@@ -500,21 +479,21 @@ bench_inserts(struct ruleset *rs, size_t batch)
     double t_single, t_batch, t_rm_single, t_rm_batch;
 
     struct ft_cls *cls = ft_cls_create(NULL);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (size_t i = 0; i < rs->n; i++) {
         ft_cls_insert(cls, &rs->rules[i].cr, 0);
     }
-    t_single = now_s() - t0;
+    t_single = bench_now_s() - t0;
     size_t masks = ft_cls_n_subtables(cls);
-    t0 = now_s();
+    t0 = bench_now_s();
     for (size_t i = 0; i < rs->n; i++) {
         ft_cls_remove(cls, &rs->rules[i].cr);
     }
-    t_rm_single = now_s() - t0;
+    t_rm_single = bench_now_s() - t0;
     ft_cls_destroy(cls);
 
     cls = ft_cls_create(NULL);
-    t0 = now_s();
+    t0 = bench_now_s();
     for (size_t i = 0; i < rs->n; i += batch) {
         ft_cls_defer(cls);
         for (size_t j = i; j < i + batch && j < rs->n; j++) {
@@ -522,8 +501,8 @@ bench_inserts(struct ruleset *rs, size_t batch)
         }
         ft_cls_publish(cls);
     }
-    t_batch = now_s() - t0;
-    t0 = now_s();
+    t_batch = bench_now_s() - t0;
+    t0 = bench_now_s();
     for (size_t i = 0; i < rs->n; i += batch) {
         ft_cls_defer(cls);
         for (size_t j = i; j < i + batch && j < rs->n; j++) {
@@ -531,7 +510,7 @@ bench_inserts(struct ruleset *rs, size_t batch)
         }
         ft_cls_publish(cls);
     }
-    t_rm_batch = now_s() - t0;
+    t_rm_batch = bench_now_s() - t0;
     ft_cls_destroy(cls);
 
     double n = (double) rs->n;
@@ -552,7 +531,8 @@ free_ruleset(struct ruleset *rs)
 int
 main(int argc, char **argv)
 {
-    bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+    bool quick = bench_quick(argc, argv);
+    bench_seed(0x1234567);
     size_t div = quick ? 10 : 1;
     size_t n_keys = 100000 / div;
     double min_s = quick ? 0.1 : 1.0;

@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench/bench_util.h"
 #include "datapath/dp_dpcls.h"
 #include "datapath/dp_emc.h"
 
@@ -35,29 +35,6 @@
 #define EMC_FLOWS 4096
 #define BATCH 32
 #define RUNS 5
-
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t
-rnd(void)
-{
-    uint64_t x = rng_state;
-
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dULL;
-}
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
-}
 
 static uint64_t *
 kw(struct ft_key *key)
@@ -101,7 +78,7 @@ static void
 flow_key(unsigned int s, unsigned int f, struct ft_key *key)
 {
     for (unsigned int w = 0; w < FT_KEY_U64S; w++) {
-        kw(key)[w] = rnd();
+        kw(key)[w] = bench_rnd();
     }
     key->in_port = 1;
     key->recirc_id = 0;
@@ -130,7 +107,7 @@ time_dpcls(struct dp_flow_cache *fc, const struct ft_key *keys,
     }
     dp_flow_cache_get_stats(fc, &s0);
     for (unsigned int run = 0; run < RUNS; run++) {
-        double t0 = now_s();
+        double t0 = bench_now_s();
 
         for (unsigned int pass = 0; pass < passes; pass++) {
             for (unsigned int i = 0; i < N_KEYS; i += BATCH) {
@@ -140,7 +117,7 @@ time_dpcls(struct dp_flow_cache *fc, const struct ft_key *keys,
                 }
             }
         }
-        double t = now_s() - t0;
+        double t = bench_now_s() - t0;
         if (t < best) {
             best = t;
         }
@@ -165,7 +142,7 @@ time_emc(struct dp_emc *emc, const struct ft_key *keys,
         kp[i] = &keys[i];
     }
     for (unsigned int run = 0; run < RUNS; run++) {
-        double t0 = now_s();
+        double t0 = bench_now_s();
 
         for (unsigned int pass = 0; pass < passes; pass++) {
             for (unsigned int i = 0; i < N_KEYS; i += BATCH) {
@@ -175,7 +152,7 @@ time_emc(struct dp_emc *emc, const struct ft_key *keys,
                 }
             }
         }
-        double t = now_s() - t0;
+        double t = bench_now_s() - t0;
         if (t < best) {
             best = t;
         }
@@ -236,12 +213,12 @@ bench_dpcls(unsigned int n_subtables, unsigned int passes)
     }
     /* Packets of random flows: the flow's examined bits, random others. */
     for (unsigned int i = 0; i < N_KEYS; i++) {
-        unsigned int s = (unsigned int) (rnd() % n_subtables);
-        unsigned int f = (unsigned int) (rnd() % FLOWS_PER_SUBTABLE);
+        unsigned int s = (unsigned int) (bench_rnd() % n_subtables);
+        unsigned int f = (unsigned int) (bench_rnd() % FLOWS_PER_SUBTABLE);
 
         keys[i] = flows[s * FLOWS_PER_SUBTABLE + f];
         for (unsigned int w = 0; w < FT_KEY_U64S; w++) {
-            kw(&keys[i])[w] ^= rnd() & ~kw(&masks[s])[w];
+            kw(&keys[i])[w] ^= bench_rnd() & ~kw(&masks[s])[w];
         }
     }
 
@@ -289,11 +266,11 @@ bench_emc(unsigned int passes)
         memset(k, 0, sizeof *k);
         k->in_port = 1;
         k->dl_type = htons(0x0800);
-        k->nw_src = (uint32_t) rnd();
-        k->nw_dst = (uint32_t) rnd();
+        k->nw_src = (uint32_t) bench_rnd();
+        k->nw_dst = (uint32_t) bench_rnd();
         k->nw_proto = 17;
         k->nw_ttl = 64;
-        k->tp_src = (uint16_t) rnd();
+        k->tp_src = (uint16_t) bench_rnd();
         k->tp_dst = htons(4789);
         memset(&k->dl_dst, 0x02, sizeof k->dl_dst);
         k->dl_src.ea[5] = (uint8_t) f;
@@ -314,7 +291,7 @@ bench_emc(unsigned int passes)
         }
     }
     for (unsigned int i = 0; i < N_KEYS; i++) {
-        keys[i] = flows[rnd() % n];
+        keys[i] = flows[bench_rnd() % n];
         hashes[i] = dp_key_hash_5tuple(&keys[i]);
     }
     char name[64];
@@ -330,7 +307,9 @@ bench_emc(unsigned int passes)
 int
 main(int argc, char **argv)
 {
-    bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+    bool quick = bench_quick(argc, argv);
+
+    bench_seed(0x2545f4914f6cdd1dull);
     unsigned int passes = quick ? 4 : 40;
 
     printf("batch of %u keys, best of %u runs, %u keys per run x %u\n\n",

@@ -25,32 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_util.h"
 #include "flowtable/ft_pipeline.h"
 #include "lib/util.h"
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(void)
-{
-    uint64_t x = rng_state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    rng_state = x;
-    return x * 0x2545f4914f6cdd1dULL;
-}
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
-}
 
 static double
 rss_mb(void)
@@ -112,8 +91,8 @@ make_acl(struct rule *r, size_t n)
         bool port = i / 9 % 2;
         struct ft_match *m = &r[i].match;
         uint32_t src = (uint32_t) (i & 0xffff) << 16
-                       | (uint32_t) (rnd() & 0xffff);
-        uint32_t dst = 0xc0a80000u | (uint32_t) (rnd() & 0xffff);
+                       | (uint32_t) (bench_rnd() & 0xffff);
+        uint32_t dst = 0xc0a80000u | (uint32_t) (bench_rnd() & 0xffff);
 
         ft_match_init_catchall(m);
         m->key.dl_type = htons(0x0800);
@@ -125,7 +104,7 @@ make_acl(struct rule *r, size_t n)
         m->key.nw_dst = htonl(dst & prefix_mask(pd));
         m->mask.masks.nw_dst = htonl(prefix_mask(pd));
         if (port) {
-            m->key.tp_dst = htons((uint16_t) (1 + rnd() % 1024));
+            m->key.tp_dst = htons((uint16_t) (1 + bench_rnd() % 1024));
             m->mask.masks.tp_dst = UINT16_MAX;
         }
         r[i].priority = (uint16_t) (1000 + (i >> 16));
@@ -189,13 +168,13 @@ bench_set(const char *name, const struct rule *rules, size_t n)
     /* ADD, one transaction per FLOW_MOD. */
     for (int rep = 0; rep < REPS; rep++) {
         pl = new_pipeline();
-        double t = now_s();
+        double t = bench_now_s();
         for (size_t i = 0; i < n; i++) {
             ft_pipeline_begin(pl);
             flow_mod(pl, FT_OFPFC_ADD, &rules[i], 1, 0, 0);
             ft_pipeline_commit(pl);
         }
-        best = MIN(best, now_s() - t);
+        best = MIN(best, bench_now_s() - t);
         ft_pipeline_destroy(pl);
         malloc_trim(0);
     }
@@ -214,26 +193,26 @@ bench_set(const char *name, const struct rule *rules, size_t n)
         }
         heap0 = heap_in_use();
         pl = new_pipeline();
-        double t = now_s();
+        double t = bench_now_s();
         ft_pipeline_begin(pl);
         for (size_t i = 0; i < n; i++) {
             flow_mod(pl, FT_OFPFC_ADD, &rules[i], 1, 0, 0);
         }
         ft_pipeline_commit(pl);
-        best = MIN(best, now_s() - t);
+        best = MIN(best, bench_now_s() - t);
         heap1 = heap_in_use();
         rss = rss_mb();
     }
     row(name, "add, batched (one txn)", n, best);
 
     /* MODIFY_STRICT of every entry, one transaction (replace path). */
-    double t = now_s();
+    double t = bench_now_s();
     ft_pipeline_begin(pl);
     for (size_t i = 0; i < n; i++) {
         flow_mod(pl, FT_OFPFC_MODIFY_STRICT, &rules[i], 2, 0, 0);
     }
     ft_pipeline_commit(pl);
-    row(name, "modify_strict, batched", n, now_s() - t);
+    row(name, "modify_strict, batched", n, bench_now_s() - t);
 
     /* One non-strict DELETE of everything. */
     struct ft_flow_mod del = {
@@ -242,9 +221,9 @@ bench_set(const char *name, const struct rule *rules, size_t n)
         .insts = { .goto_table = FT_NO_GOTO },
     };
     uint32_t changed = 0;
-    t = now_s();
+    t = bench_now_s();
     ft_pipeline_flow_mod(pl, &del, 0, &changed);
-    row(name, "delete all (one DELETE)", changed, now_s() - t);
+    row(name, "delete all (one DELETE)", changed, bench_now_s() - t);
     if (changed != n) {
         fprintf(stderr, "delete removed %u of %zu\n", changed, n);
         exit(1);
@@ -270,16 +249,16 @@ bench_expire(const struct rule *rules, size_t n)
 
     /* Nothing due: the heap's top says so at once. */
     enum { CALLS = 100000 };
-    double t = now_s();
+    double t = bench_now_s();
     int64_t next = 0;
     for (int i = 0; i < CALLS; i++) {
         next = ft_pipeline_expire(pl, t0 + 5000);
     }
-    double idle_ns = (now_s() - t) * 1e9 / CALLS;
+    double idle_ns = (bench_now_s() - t) * 1e9 / CALLS;
 
-    t = now_s();
+    t = bench_now_s();
     int64_t after = ft_pipeline_expire(pl, t0 + 30000);
-    double all_s = now_s() - t;
+    double all_s = bench_now_s() - t;
     if (after != INT64_MAX) {
         fprintf(stderr, "expire left entries behind\n");
         exit(1);
@@ -293,7 +272,8 @@ bench_expire(const struct rule *rules, size_t n)
 int
 main(int argc, char **argv)
 {
-    bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+    bool quick = bench_quick(argc, argv);
+    bench_seed(0x9e3779b97f4a7c15ull);
     size_t n = quick ? 10000 : 100000;
     struct rule *rules = malloc(n * sizeof *rules);
     if (!rules) {

@@ -30,13 +30,40 @@
 
 #define MOD "bridge"
 
+/* The saved configuration of bridge 'name' in '*bridge' (borrowed from
+ * the running document). 0 or -ENOENT. */
+static int
+find_bridge_config(const char *name, json_t **bridge, char *err,
+                   size_t errlen)
+{
+    *bridge = ctl_config_bridge(ctl_bridge_doc(), name);
+    if (!*bridge) {
+        snprintf(err, errlen, "unknown bridge '%s'", name);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+/* Column 'column' of bridge 'name''s saved configuration in '*value'
+ * (borrowed; NULL when the column is unset). 0 or -ENOENT. */
+static int
+get_bridge_column(const char *name, const char *column, json_t **value,
+                  char *err, size_t errlen)
+{
+    json_t *bridge;
+    int rc = find_bridge_config(name, &bridge, err, errlen);
+    *value = rc ? NULL : json_object_get(bridge, column);
+    return rc;
+}
+
 static int
 find_ofbridge(const char *name, struct ctl_ofbridge **ob, char *err,
               size_t errlen)
 {
-    if (!ctl_config_bridge(ctl_bridge_doc(), name)) {
-        snprintf(err, errlen, "unknown bridge '%s'", name);
-        return -ENOENT;
+    json_t *bridge;
+    int rc = find_bridge_config(name, &bridge, err, errlen);
+    if (rc) {
+        return rc;
     }
     *ob = ctl_bridge_ofbridge(name);
     if (!*ob) {
@@ -45,6 +72,22 @@ find_ofbridge(const char *name, struct ctl_ofbridge **ob, char *err,
         return -ENODEV;
     }
     return 0;
+}
+
+/* Saves column 'column' of bridge 'bname' as 'value' (taking its
+ * reference; NULL removes the column). 0 or -errno. */
+static int
+commit_bridge_column(const char *bname, const char *column, json_t *value,
+                     char *err, size_t errlen)
+{
+    json_t *newdoc = json_deep_copy(ctl_bridge_doc());
+    json_t *nb = ctl_config_bridge(newdoc, bname);
+    if (value) {
+        json_object_set_new(nb, column, value);
+    } else {
+        json_object_del(nb, column);
+    }
+    return ctl_bridge_commit(newdoc, err, errlen);
 }
 
 /* Applies 'targets' to the running bridge and saves them (an empty list
@@ -58,18 +101,14 @@ controllers_change(const char *bname, struct ctl_ofbridge *ob,
     json_t *old = json_incref(json_object_get(bridge, "controller"));
     int rc = ctl_ofbridge_set_controllers(ob, targets, n, err, errlen);
     if (!rc) {
-        json_t *newdoc = json_deep_copy(ctl_bridge_doc());
-        json_t *nb = ctl_config_bridge(newdoc, bname);
+        json_t *list = NULL;
         if (n) {
-            json_t *list = json_array();
+            list = json_array();
             for (size_t i = 0; i < n; i++) {
                 json_array_append_new(list, json_string(targets[i]));
             }
-            json_object_set_new(nb, "controller", list);
-        } else {
-            json_object_del(nb, "controller");
         }
-        rc = ctl_bridge_commit(newdoc, err, errlen);
+        rc = commit_bridge_column(bname, "controller", list, err, errlen);
     }
     if (rc) {
         size_t n_old = json_array_size(old);
@@ -128,14 +167,12 @@ cmd_get_controller(int argc, const char *const argv[], void *aux,
                    json_t **result, char *err, size_t errlen)
 {
     (void) argc; (void) aux;
-    json_t *bridge = ctl_config_bridge(ctl_bridge_doc(), argv[0]);
-    if (!bridge) {
-        snprintf(err, errlen, "unknown bridge '%s'", argv[0]);
-        return -ENOENT;
+    json_t *list;
+    int rc = get_bridge_column(argv[0], "controller", &list, err, errlen);
+    if (!rc) {
+        *result = list ? json_deep_copy(list) : json_array();
     }
-    json_t *list = json_object_get(bridge, "controller");
-    *result = list ? json_deep_copy(list) : json_array();
-    return 0;
+    return rc;
 }
 
 /* Saves fail mode 'mode' (NULL: remove the column) and applies it. */
@@ -154,14 +191,8 @@ fail_mode_change(const char *bname, const char *mode, char *err,
     if (rc) {
         return rc;
     }
-    json_t *newdoc = json_deep_copy(ctl_bridge_doc());
-    json_t *nb = ctl_config_bridge(newdoc, bname);
-    if (mode) {
-        json_object_set_new(nb, "fail_mode", json_string(mode));
-    } else {
-        json_object_del(nb, "fail_mode");
-    }
-    rc = ctl_bridge_commit(newdoc, err, errlen);
+    rc = commit_bridge_column(bname, "fail_mode",
+                              mode ? json_string(mode) : NULL, err, errlen);
     if (!rc) {
         ctl_ofbridge_set_fail_mode(ob, m);
     }
@@ -191,14 +222,12 @@ cmd_get_fail_mode(int argc, const char *const argv[], void *aux,
                   json_t **result, char *err, size_t errlen)
 {
     (void) argc; (void) aux;
-    json_t *bridge = ctl_config_bridge(ctl_bridge_doc(), argv[0]);
-    if (!bridge) {
-        snprintf(err, errlen, "unknown bridge '%s'", argv[0]);
-        return -ENOENT;
+    json_t *mode;
+    int rc = get_bridge_column(argv[0], "fail_mode", &mode, err, errlen);
+    if (!rc) {
+        *result = mode ? json_incref(mode) : NULL;
     }
-    json_t *mode = json_object_get(bridge, "fail_mode");
-    *result = mode ? json_incref(mode) : NULL;
-    return 0;
+    return rc;
 }
 
 /* openflow-socket BR: where the bridge's management listener is, for
@@ -223,15 +252,13 @@ cmd_dump_dp_flows(int argc, const char *const argv[], void *aux,
                   json_t **result, char *err, size_t errlen)
 {
     (void) aux;
-    json_t *bridges = ctl_config_bridges(ctl_bridge_doc());
-    json_t *all = json_array();
     const char *bname;
     json_t *bridge;
-    if (argc == 1 && !json_object_get(bridges, argv[0])) {
-        json_decref(all);
-        snprintf(err, errlen, "unknown bridge '%s'", argv[0]);
+    if (argc == 1 && find_bridge_config(argv[0], &bridge, err, errlen)) {
         return -ENOENT;
     }
+    json_t *bridges = ctl_config_bridges(ctl_bridge_doc());
+    json_t *all = json_array();
     json_object_foreach(bridges, bname, bridge) {
         struct dp_bridge *br = dp_bridge_find(bname);
         if ((argc == 1 && strcmp(bname, argv[0])) || !br) {

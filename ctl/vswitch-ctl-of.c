@@ -27,6 +27,7 @@
 #include "ctl/vswitch-ctl.h"
 #include "flowtable/ft_meter.h"
 #include "flowtable/ft_ofp.h"
+#include "lib/util.h"
 #include "openflow/of_text.h"
 #include "openflow/openflow.h"
 
@@ -105,6 +106,18 @@ of_open(const struct client_opts *o, const char *br, struct ofctl_client **c)
     return 0;
 }
 
+/* Ends a session on 'c': prints the client's error when 'rc' says the
+ * exchange failed, closes 'c'. 0, or 1 after an error. */
+static int
+of_close(struct ofctl_client *c, int rc)
+{
+    if (rc) {
+        fail("%s", ofctl_client_error(c));
+    }
+    ofctl_client_close(c);
+    return rc ? 1 : 0;
+}
+
 /* Errors the switch sent for change requests. */
 struct mod_errors {
     const char *cmd;
@@ -129,6 +142,19 @@ on_mod_error(void *aux, uint32_t xid, const struct of_error_msg *e)
     me->n++;
 }
 
+/* Ends a change session on 'c' whose sending returned 'rc': unless that
+ * failed, waits (BARRIER) until the changes are in effect; closes 'c'. 0,
+ * or 1 when anything failed or the switch refused a change ('me'). */
+static int
+of_close_after_changes(struct ofctl_client *c, int rc,
+                       const struct mod_errors *me)
+{
+    if (!rc) {
+        rc = ofctl_client_barrier(c);
+    }
+    return of_close(c, rc) || me->n ? 1 : 0;
+}
+
 /* Sends one parsed change message and waits for it to take effect. */
 static int
 send_mod(const struct client_opts *o, const char *br, const char *cmd,
@@ -140,20 +166,14 @@ send_mod(const struct client_opts *o, const char *br, const char *cmd,
     }
     struct mod_errors me = { .cmd = cmd, .text = text };
     ofctl_client_set_error_handler(c, on_mod_error, &me);
-    int rc = ofctl_client_queue(c, msg, 1);
-    if (!rc) {
-        rc = ofctl_client_barrier(c);
-    }
-    if (rc) {
-        fail("%s", ofctl_client_error(c));
-    }
-    ofctl_client_close(c);
-    return rc || me.n ? 1 : 0;
+    return of_close_after_changes(c, ofctl_client_queue(c, msg, 1), &me);
 }
 
 typedef int parse_mod_fn(const char *text, uint16_t command,
                          struct of_msg *msg, char *err, size_t err_size);
 
+/* of_text_parse_flow_mod() as a parse_mod_fn (flow commands are 8-bit;
+ * the group and meter parsers fit the type as they are). */
 static int
 flow_parse(const char *text, uint16_t command, struct of_msg *msg, char *err,
            size_t err_size)
@@ -212,11 +232,7 @@ dump(const struct client_opts *o, const char *br, struct of_msg *req,
     int rc = ofctl_client_dump_parts(c, req, cb ? cb : print_part,
                                      cb ? aux : &out);
     of_buf_uninit(&out);
-    if (rc) {
-        fail("%s", ofctl_client_error(c));
-    }
-    ofctl_client_close(c);
-    return rc ? 1 : 0;
+    return of_close(c, rc);
 }
 
 /* The whole reply of a small request (PORT_DESC), parts joined. */
@@ -228,12 +244,7 @@ dump_joined(const struct client_opts *o, const char *br, struct of_msg *req,
     if (of_open(o, br, &c)) {
         return 1;
     }
-    int rc = ofctl_client_dump(c, req, reply);
-    if (rc) {
-        fail("%s", ofctl_client_error(c));
-    }
-    ofctl_client_close(c);
-    return rc ? 1 : 0;
+    return of_close(c, ofctl_client_dump(c, req, reply));
 }
 
 static void
@@ -244,44 +255,6 @@ mp_init(struct of_msg *msg, uint16_t type)
 }
 
 /* ---- flows ------------------------------------------------------------------ */
-
-static int
-run_add_flow(const struct command *cmd, const struct client_opts *o,
-             int argc, char *argv[])
-{
-    struct of_args a;
-    if (get_args(cmd, argc, argv, &a, false, 2, 2)) {
-        return 1;
-    }
-    return parse_and_send(o, cmd->name, a.pos[0], a.pos[1], flow_parse,
-                          FT_OFPFC_ADD);
-}
-
-static int
-run_mod_flows(const struct command *cmd, const struct client_opts *o,
-              int argc, char *argv[])
-{
-    struct of_args a;
-    if (get_args(cmd, argc, argv, &a, true, 2, 2)) {
-        return 1;
-    }
-    return parse_and_send(o, cmd->name, a.pos[0], a.pos[1], flow_parse,
-                          a.strict ? FT_OFPFC_MODIFY_STRICT
-                                   : FT_OFPFC_MODIFY);
-}
-
-static int
-run_del_flows(const struct command *cmd, const struct client_opts *o,
-              int argc, char *argv[])
-{
-    struct of_args a;
-    if (get_args(cmd, argc, argv, &a, true, 1, 2)) {
-        return 1;
-    }
-    return parse_and_send(o, cmd->name, a.pos[0], a.n == 2 ? a.pos[1] : "",
-                          flow_parse, a.strict ? FT_OFPFC_DELETE_STRICT
-                                               : FT_OFPFC_DELETE);
-}
 
 /* add-flows: every line encoded first (a bad line sends nothing), then
  * one stream of FLOW_MODs with xid = line number, then one barrier. */
@@ -367,14 +340,7 @@ run_add_flows(const struct command *cmd, const struct client_opts *o,
     ofctl_client_set_error_handler(c, on_mod_error, &me);
     rc = ofctl_client_send_raw(c, buf.data, buf.len);
     of_buf_uninit(&buf);
-    if (!rc) {
-        rc = ofctl_client_barrier(c);
-    }
-    if (rc) {
-        fail("%s", ofctl_client_error(c));
-    }
-    ofctl_client_close(c);
-    return rc || me.n ? 1 : 0;
+    return of_close_after_changes(c, rc, &me);
 }
 
 /* One flow of a dump as JSON, the text pieces rendered as ovs-ofctl. */
@@ -450,14 +416,40 @@ run_dump_flows(const struct command *cmd, const struct client_opts *o,
 
 /* ---- tables and ports ---------------------------------------------------------- */
 
+/* The commands that print the reply to one argument-less multipart
+ * request: the request type for each (groups and meters ask for all). */
+static const struct dump_command {
+    const char *name;
+    uint16_t type;
+} dump_commands[] = {
+    { "dump-tables", OFPMP_TABLE },
+    { "dump-ports-desc", OFPMP_PORT_DESC },
+    { "dump-groups", OFPMP_GROUP_DESC },
+    { "dump-group-stats", OFPMP_GROUP },
+    { "dump-meters", OFPMP_METER_CONFIG },
+    { "meter-stats", OFPMP_METER },
+};
+
+/* dump-tables, dump-ports-desc, dump-groups, dump-group-stats,
+ * dump-meters, meter-stats: BR only. */
 static int
 run_dump_simple(const struct command *cmd, const struct client_opts *o,
-                int argc, char *argv[], uint16_t type)
+                int argc, char *argv[])
 {
+    const struct dump_command *dc = NULL;
+    for (size_t i = 0; !dc && i < ARRAY_SIZE(dump_commands); i++) {
+        if (!strcmp(dump_commands[i].name, cmd->name)) {
+            dc = &dump_commands[i];
+        }
+    }
+    if (!dc) {
+        return fail("'%s' is not a dump command", cmd->name);
+    }
     struct of_args a;
     if (get_args(cmd, argc, argv, &a, false, 1, 1)) {
         return 1;
     }
+    uint16_t type = dc->type;
     struct of_msg req;
     mp_init(&req, type);
     if (type == OFPMP_GROUP) {
@@ -466,48 +458,6 @@ run_dump_simple(const struct command *cmd, const struct client_opts *o,
         req.multipart.id_request.id = OFPM_ALL_METERS;
     }
     return dump(o, a.pos[0], &req, NULL, NULL);
-}
-
-static int
-run_dump_tables(const struct command *cmd, const struct client_opts *o,
-                int argc, char *argv[])
-{
-    return run_dump_simple(cmd, o, argc, argv, OFPMP_TABLE);
-}
-
-static int
-run_dump_ports_desc(const struct command *cmd, const struct client_opts *o,
-                    int argc, char *argv[])
-{
-    return run_dump_simple(cmd, o, argc, argv, OFPMP_PORT_DESC);
-}
-
-static int
-run_dump_groups(const struct command *cmd, const struct client_opts *o,
-                int argc, char *argv[])
-{
-    return run_dump_simple(cmd, o, argc, argv, OFPMP_GROUP_DESC);
-}
-
-static int
-run_dump_group_stats(const struct command *cmd, const struct client_opts *o,
-                     int argc, char *argv[])
-{
-    return run_dump_simple(cmd, o, argc, argv, OFPMP_GROUP);
-}
-
-static int
-run_dump_meters(const struct command *cmd, const struct client_opts *o,
-                int argc, char *argv[])
-{
-    return run_dump_simple(cmd, o, argc, argv, OFPMP_METER_CONFIG);
-}
-
-static int
-run_meter_stats(const struct command *cmd, const struct client_opts *o,
-                int argc, char *argv[])
-{
-    return run_dump_simple(cmd, o, argc, argv, OFPMP_METER);
 }
 
 /* The OpenFlow number of port 'spec': a number, LOCAL, or a port name
@@ -560,81 +510,59 @@ run_dump_ports(const struct command *cmd, const struct client_opts *o,
     return dump(o, a.pos[0], &req, NULL, NULL);
 }
 
-/* ---- groups and meters ----------------------------------------------------- */
+/* ---- change commands: flows, groups, meters ---------------------------- */
 
-static int
-group_parse(const char *text, uint16_t command, struct of_msg *msg,
-            char *err, size_t err_size)
-{
-    return of_text_parse_group_mod(text, command, msg, err, err_size);
-}
+/* How each change command turns its arguments into a message: the text
+ * (BR's next argument; 'default_text' when absent, NULL: required) parsed
+ * by 'parse' as OpenFlow 'command', or as 'strict_command' under
+ * --strict for the commands that take it. */
+static const struct change_command {
+    const char *name;
+    parse_mod_fn *parse;
+    uint16_t command;
+    bool takes_strict;
+    uint16_t strict_command;
+    const char *default_text;
+} change_commands[] = {
+    { "add-flow", flow_parse, FT_OFPFC_ADD, false, 0, NULL },
+    { "mod-flows", flow_parse, FT_OFPFC_MODIFY, true, FT_OFPFC_MODIFY_STRICT,
+      NULL },
+    { "del-flows", flow_parse, FT_OFPFC_DELETE, true, FT_OFPFC_DELETE_STRICT,
+      "" },
+    { "add-group", of_text_parse_group_mod, FT_OFPGC_ADD, false, 0, NULL },
+    { "mod-group", of_text_parse_group_mod, FT_OFPGC_MODIFY, false, 0,
+      NULL },
+    { "del-groups", of_text_parse_group_mod, FT_OFPGC_DELETE, false, 0,
+      "group_id=all" },
+    { "add-meter", of_text_parse_meter_mod, FT_OFPMC_ADD, false, 0, NULL },
+    { "mod-meter", of_text_parse_meter_mod, FT_OFPMC_MODIFY, false, 0,
+      NULL },
+    { "del-meters", of_text_parse_meter_mod, FT_OFPMC_DELETE, false, 0,
+      "meter=all" },
+};
 
+/* add-flow, mod-flows, del-flows, add-group ... del-meters: BR TEXT. */
 static int
-meter_parse(const char *text, uint16_t command, struct of_msg *msg,
-            char *err, size_t err_size)
+run_change(const struct command *cmd, const struct client_opts *o,
+           int argc, char *argv[])
 {
-    return of_text_parse_meter_mod(text, command, msg, err, err_size);
-}
-
-static int
-run_group_or_meter(const struct command *cmd, const struct client_opts *o,
-                   int argc, char *argv[], parse_mod_fn *parse,
-                   uint16_t command, const char *dflt)
-{
+    const struct change_command *cc = NULL;
+    for (size_t i = 0; !cc && i < ARRAY_SIZE(change_commands); i++) {
+        if (!strcmp(change_commands[i].name, cmd->name)) {
+            cc = &change_commands[i];
+        }
+    }
+    if (!cc) {
+        return fail("'%s' is not a change command", cmd->name);
+    }
     struct of_args a;
-    if (get_args(cmd, argc, argv, &a, false, dflt ? 1 : 2, 2)) {
+    if (get_args(cmd, argc, argv, &a, cc->takes_strict,
+                 cc->default_text ? 1 : 2, 2)) {
         return 1;
     }
-    return parse_and_send(o, cmd->name, a.pos[0], a.n == 2 ? a.pos[1] : dflt,
-                          parse, command);
-}
-
-static int
-run_add_group(const struct command *cmd, const struct client_opts *o,
-              int argc, char *argv[])
-{
-    return run_group_or_meter(cmd, o, argc, argv, group_parse, FT_OFPGC_ADD,
-                              NULL);
-}
-
-static int
-run_mod_group(const struct command *cmd, const struct client_opts *o,
-              int argc, char *argv[])
-{
-    return run_group_or_meter(cmd, o, argc, argv, group_parse,
-                              FT_OFPGC_MODIFY, NULL);
-}
-
-static int
-run_del_groups(const struct command *cmd, const struct client_opts *o,
-               int argc, char *argv[])
-{
-    return run_group_or_meter(cmd, o, argc, argv, group_parse,
-                              FT_OFPGC_DELETE, "group_id=all");
-}
-
-static int
-run_add_meter(const struct command *cmd, const struct client_opts *o,
-              int argc, char *argv[])
-{
-    return run_group_or_meter(cmd, o, argc, argv, meter_parse, FT_OFPMC_ADD,
-                              NULL);
-}
-
-static int
-run_mod_meter(const struct command *cmd, const struct client_opts *o,
-              int argc, char *argv[])
-{
-    return run_group_or_meter(cmd, o, argc, argv, meter_parse,
-                              FT_OFPMC_MODIFY, NULL);
-}
-
-static int
-run_del_meters(const struct command *cmd, const struct client_opts *o,
-               int argc, char *argv[])
-{
-    return run_group_or_meter(cmd, o, argc, argv, meter_parse,
-                              FT_OFPMC_DELETE, "meter=all");
+    return parse_and_send(o, cmd->name, a.pos[0],
+                          a.n == 2 ? a.pos[1] : cc->default_text, cc->parse,
+                          a.strict ? cc->strict_command : cc->command);
 }
 
 /* ---- unixctl-backed ----------------------------------------------------------- */
@@ -680,45 +608,45 @@ const struct command ctl_of_commands[] = {
     { "del-fail-mode", "BR", "clear the fail mode of BR (standalone)", 1, 1,
       NULL, NULL, NULL },
     { "add-flow", "BR FLOW", "add a flow (ovs-ofctl syntax) to BR", 2, 2,
-      NULL, NULL, run_add_flow },
+      NULL, NULL, run_change },
     { "add-flows", "BR FILE",
       "add the flows of FILE (one a line, '-' for stdin) to BR", 2, 2,
       NULL, NULL, run_add_flows },
     { "mod-flows", "BR FLOW [--strict]",
       "change the actions of the flows matching FLOW", 2, 3, NULL, NULL,
-      run_mod_flows },
+      run_change },
     { "del-flows", "BR [FLOW] [--strict]",
       "delete the flows matching FLOW (all without FLOW)", 1, 3, NULL, NULL,
-      run_del_flows },
+      run_change },
     { "dump-flows", "BR [FLOW] [--json]",
       "print the flows of BR (matching FLOW) as ovs-ofctl", 1, 3, NULL, NULL,
       run_dump_flows },
     { "dump-tables", "BR", "print the table statistics of BR", 1, 1, NULL,
-      NULL, run_dump_tables },
+      NULL, run_dump_simple },
     { "dump-ports", "BR [PORT]", "print the port statistics of BR", 1, 2,
       NULL, NULL, run_dump_ports },
     { "dump-ports-desc", "BR", "print the OpenFlow ports of BR", 1, 1, NULL,
-      NULL, run_dump_ports_desc },
+      NULL, run_dump_simple },
     { "add-group", "BR GROUP", "add a group (ovs-ofctl syntax) to BR", 2, 2,
-      NULL, NULL, run_add_group },
+      NULL, NULL, run_change },
     { "mod-group", "BR GROUP", "change a group of BR", 2, 2, NULL, NULL,
-      run_mod_group },
+      run_change },
     { "del-groups", "BR [GROUP]", "delete a group (all without GROUP)", 1, 2,
-      NULL, NULL, run_del_groups },
+      NULL, NULL, run_change },
     { "dump-groups", "BR", "print the groups of BR", 1, 1, NULL, NULL,
-      run_dump_groups },
+      run_dump_simple },
     { "dump-group-stats", "BR", "print the group statistics of BR", 1, 1,
-      NULL, NULL, run_dump_group_stats },
+      NULL, NULL, run_dump_simple },
     { "add-meter", "BR METER", "add a meter (ovs-ofctl syntax) to BR", 2, 2,
-      NULL, NULL, run_add_meter },
+      NULL, NULL, run_change },
     { "mod-meter", "BR METER", "change a meter of BR", 2, 2, NULL, NULL,
-      run_mod_meter },
+      run_change },
     { "del-meters", "BR [METER]", "delete a meter (all without METER)", 1, 2,
-      NULL, NULL, run_del_meters },
+      NULL, NULL, run_change },
     { "dump-meters", "BR", "print the meters of BR", 1, 1, NULL, NULL,
-      run_dump_meters },
+      run_dump_simple },
     { "meter-stats", "BR", "print the meter statistics of BR", 1, 1, NULL,
-      NULL, run_meter_stats },
+      NULL, run_dump_simple },
     { "dump-dp-flows", "[BR]", "print the datapath's megaflows", 0, 1, NULL,
       ctl_format_dp_flows, NULL },
     { "pmd-perf-show", "", "print PMD fast-path performance figures", 0, 0,

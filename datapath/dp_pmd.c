@@ -644,6 +644,26 @@ dp_stat(const struct dp_pmd *pmd, size_t offset)
 #define DP_STAT(PMD, FIELD) \
     dp_stat(PMD, offsetof(struct dp_pmd_counters, FIELD))
 
+/* 'num' / 'den', or 0 when 'den' is 0 (nothing counted yet). */
+static double
+ratio(uint64_t num, uint64_t den)
+{
+    return den ? (double) num / (double) den : 0.0;
+}
+
+/* 'part' as a percentage of 'whole', or 0 when 'whole' is 0. */
+static double
+percent(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * (double) part / (double) whole : 0.0;
+}
+
+static void
+set_counter(json_t *o, const char *name, uint64_t value)
+{
+    json_object_set_new(o, name, json_integer((json_int_t) value));
+}
+
 json_t *
 dp_pmd_stats(void)
 {
@@ -665,24 +685,19 @@ dp_pmd_stats(void)
             "numa", pmd->numa,
             "packets", (json_int_t) packets,
             "rx_batches", (json_int_t) batches,
-            "avg_batch", batches ? (double) packets / (double) batches : 0.0,
+            "avg_batch", ratio(packets, batches),
             "tx_packets", (json_int_t) DP_STAT(pmd, tx_packets),
             "dropped", (json_int_t) DP_STAT(pmd, dropped),
             "busy_cycles", (json_int_t) busy,
             "idle_cycles", (json_int_t) idle,
-            "busy_pct", busy + idle ? 100.0 * (double) busy
-                                      / (double) (busy + idle) : 0.0,
-            "cycles_per_pkt", packets ? (double) busy / (double) packets
-                                      : 0.0,
+            "busy_pct", percent(busy, busy + idle),
+            "cycles_per_pkt", ratio(busy, packets),
             "sleep_us", (json_int_t) DP_STAT(pmd, sleep_us),
             "rxqs", (json_int_t) n_rxqs));
         json_t *o = json_array_get(array, json_array_size(array) - 1);
-        json_object_set_new(o, "emc_hits",
-                            json_integer((json_int_t) DP_STAT(pmd, emc_hits)));
-        json_object_set_new(o, "megaflow_hits", json_integer(
-                                (json_int_t) DP_STAT(pmd, megaflow_hits)));
-        json_object_set_new(o, "misses",
-                            json_integer((json_int_t) DP_STAT(pmd, misses)));
+        set_counter(o, "emc_hits", DP_STAT(pmd, emc_hits));
+        set_counter(o, "megaflow_hits", DP_STAT(pmd, megaflow_hits));
+        set_counter(o, "misses", DP_STAT(pmd, misses));
     }
     return array;
 }
@@ -733,36 +748,26 @@ dp_pmd_perf(void)
             "{s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:f, s:f}",
             "core", (json_int_t) pmd->core,
             "packets", (json_int_t) packets,
-            "cycles_per_pkt", packets ? (double) busy / (double) packets
-                                      : 0.0,
+            "cycles_per_pkt", ratio(busy, packets),
             "emc_hits", (json_int_t) emc,
             "megaflow_hits", (json_int_t) mega,
             "misses", (json_int_t) misses,
-            "emc_hit_pct", lookups ? 100.0 * (double) emc / (double) lookups
-                                   : 0.0,
-            "megaflow_hit_pct", lookups ? 100.0 * (double) mega
-                                          / (double) lookups : 0.0,
-            "subtable_lookups_per_hit", cls.hits
-                ? (double) cls.subtable_lookups / (double) cls.hits : 0.0);
-        json_object_set_new(o, "upcalls_handled",
-                            json_integer((json_int_t) handled));
-        json_object_set_new(o, "upcalls_queued", json_integer(
-                                (json_int_t) DP_STAT(pmd, upcalls_queued)));
-        json_object_set_new(o, "upcalls_dropped", json_integer(
-                                (json_int_t) DP_STAT(pmd, upcalls_dropped)));
+            "emc_hit_pct", percent(emc, lookups),
+            "megaflow_hit_pct", percent(mega, lookups),
+            "subtable_lookups_per_hit",
+            ratio(cls.subtable_lookups, cls.hits));
+        set_counter(o, "upcalls_handled", handled);
+        set_counter(o, "upcalls_queued", DP_STAT(pmd, upcalls_queued));
+        set_counter(o, "upcalls_dropped", DP_STAT(pmd, upcalls_dropped));
         json_object_set_new(o, "cycles_per_miss", json_real(
-            handled ? (double) DP_STAT(pmd, miss_cycles) / (double) handled
-                    : 0.0));
+            ratio(DP_STAT(pmd, miss_cycles), handled)));
         json_object_set_new(o, "miss_cycles_hist", hist);
-        json_object_set_new(o, "idle_pct", json_real(
-            busy + idle ? 100.0 * (double) idle / (double) (busy + idle)
-                        : 0.0));
-        json_object_set_new(o, "megaflows", json_integer(
-            pmd->flows ? (json_int_t) dp_flow_cache_count(pmd->flows) : 0));
-        json_object_set_new(o, "megaflow_full", json_integer(
-                                (json_int_t) DP_STAT(pmd, megaflow_full)));
-        json_object_set_new(o, "packet_in_dropped", json_integer(
-                                (json_int_t) DP_STAT(pmd, packet_in_dropped)));
+        json_object_set_new(o, "idle_pct",
+                            json_real(percent(idle, busy + idle)));
+        set_counter(o, "megaflows",
+                    pmd->flows ? dp_flow_cache_count(pmd->flows) : 0);
+        set_counter(o, "megaflow_full", DP_STAT(pmd, megaflow_full));
+        set_counter(o, "packet_in_dropped", DP_STAT(pmd, packet_in_dropped));
         json_array_append_new(array, o);
     }
     return array;
