@@ -748,7 +748,18 @@ test_rxq_move_under_traffic(void **state)
     }
     sleep_ms(50);
     got += captured("mvout", &cap);
-    assert_int_equal(got, sent);
+    /* Every frame was received exactly once (a queue polled by two workers
+     * would count some twice, a queue dropped in a move fewer), and each
+     * one either reached the capture ring or was refused by it: a loaded
+     * host can leave the workers a backlog that outruns this thread's
+     * draining, and a full tx ring drops as a NIC's would. */
+    struct dp_port_stats in, out;
+    assert_int_equal(dp_port_get_stats("mv8", &in), 0);
+    assert_int_equal(dp_port_get_stats("mvout", &out), 0);
+    assert_int_equal(in.rx_packets, sent);
+    assert_int_equal(in.rx_dropped, 0);
+    assert_int_equal(out.tx_packets, got);
+    assert_int_equal(got + out.tx_dropped, sent);
 
     del_bridge(br);
     assert_int_equal(dp_set_rxq_assign("cycles", err, sizeof err), 0);
