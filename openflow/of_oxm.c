@@ -168,8 +168,8 @@ of_oxm_field_settable(uint8_t field)
 
 /* ---- key access, driven by the descriptor ---- */
 
-static uint64_t
-wire_to_int(const uint8_t *p, unsigned int len)
+uint64_t
+of_wire_to_uint(const uint8_t *p, unsigned int len)
 {
     uint64_t v = 0;
     for (unsigned int i = 0; i < len; i++) {
@@ -178,8 +178,8 @@ wire_to_int(const uint8_t *p, unsigned int len)
     return v;
 }
 
-static void
-int_to_wire(uint64_t v, uint8_t *p, unsigned int len)
+void
+of_uint_to_wire(uint64_t v, uint8_t *p, unsigned int len)
 {
     for (unsigned int i = len; i-- > 0; v >>= 8) {
         p[i] = (uint8_t) v;
@@ -204,7 +204,7 @@ member_read(const struct oxm_desc *d, const struct ft_key *key)
         default: { uint64_t v; memcpy(&v, p, 8); return v; }
         }
     }
-    return wire_to_int(p, d->key_size);
+    return of_wire_to_uint(p, d->key_size);
 }
 
 static void
@@ -218,7 +218,7 @@ member_write(const struct oxm_desc *d, struct ft_key *key, uint64_t v)
         default: memcpy(p, &v, 8); break;
         }
     } else {
-        int_to_wire(v, p, d->key_size);
+        of_uint_to_wire(v, p, d->key_size);
     }
 }
 
@@ -230,7 +230,7 @@ field_get(const struct oxm_desc *d, const struct ft_key *key, uint8_t *wire)
         memcpy(wire, (const uint8_t *) key + d->key_off, d->len);
     } else {
         uint64_t v = member_read(d, key) >> d->shift & width_mask(d->bits);
-        int_to_wire(v, wire, d->len);
+        of_uint_to_wire(v, wire, d->len);
     }
 }
 
@@ -244,7 +244,7 @@ field_set(const struct oxm_desc *d, struct ft_key *key, const uint8_t *wire)
     }
     uint64_t fmask = width_mask(d->bits) << d->shift;
     uint64_t v = member_read(d, key) & ~fmask;
-    v |= (wire_to_int(wire, d->len) << d->shift) & fmask;
+    v |= (of_wire_to_uint(wire, d->len) << d->shift) & fmask;
     member_write(d, key, v);
     if (d == &oxm_fields[OFPXMT_OFB_ARP_OP]) {
         /* Key convention: nw_proto carries the opcode's low byte too. */
@@ -257,7 +257,7 @@ static bool
 value_fits(const struct oxm_desc *d, const uint8_t *wire)
 {
     return d->map == MAP_BYTES || d->len * 8 == d->bits
-           || !(wire_to_int(wire, d->len) & ~width_mask(d->bits));
+           || !(of_wire_to_uint(wire, d->len) & ~width_mask(d->bits));
 }
 
 /* ---- match building and checking ---- */
@@ -314,7 +314,7 @@ of_match_add(struct of_match *match, uint8_t field, const void *value,
         if (d->map == MAP_BYTES) {
             memset(full, 0xff, d->len);
         } else {
-            int_to_wire(width_mask(d->bits), full, d->len);
+            of_uint_to_wire(width_mask(d->bits), full, d->len);
         }
         m = full;
     }
@@ -359,7 +359,7 @@ cond_holds(const struct of_match *match, const struct oxm_cond *c)
     uint8_t vw[8], mw[8];
     field_get(d, &match->ft.key, vw);
     field_get(d, &match->ft.mask.masks, mw);
-    uint64_t v = wire_to_int(vw, d->len), m = wire_to_int(mw, d->len);
+    uint64_t v = of_wire_to_uint(vw, d->len), m = of_wire_to_uint(mw, d->len);
     return (m & c->mask) == c->mask && (v & c->mask) == c->value;
 }
 
@@ -409,7 +409,7 @@ of_match_from_ft(struct of_match *match, const struct ft_match *ft)
         if (d->map == MAP_BYTES) {
             memset(full, 0xff, d->len);
         } else {
-            int_to_wire(width_mask(d->bits), full, d->len);
+            of_uint_to_wire(width_mask(d->bits), full, d->len);
         }
         bool any = false;
         for (unsigned int i = 0; i < d->len; i++) {
@@ -543,7 +543,8 @@ fmt_value(struct of_fmt *f, const struct oxm_desc *d, const uint8_t *w)
         of_fmt_printf(f, "\"");
         break;
     default:
-        of_fmt_printf(f, "%llu", (unsigned long long) wire_to_int(w, d->len));
+        of_fmt_printf(f, "%llu",
+                      (unsigned long long) of_wire_to_uint(w, d->len));
         break;
     }
 }
@@ -651,7 +652,7 @@ of_set_field_apply(const struct of_set_field *sf, struct ft_key *key,
         if (d->map == MAP_BYTES) {
             memset(full, 0xff, d->len);
         } else {
-            int_to_wire(width_mask(d->bits), full, d->len);
+            of_uint_to_wire(width_mask(d->bits), full, d->len);
         }
         field_set(d, mask, full);
     }

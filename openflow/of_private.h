@@ -176,6 +176,10 @@ int of_set_field_decode(const uint8_t *buf, size_t len,
                         struct of_set_field *sf, struct of_err *err);
 int of_set_field_encode(const struct of_set_field *sf, struct of_buf *out);
 void of_set_field_format(struct of_fmt *f, const struct of_set_field *sf);
+/* A big-endian wire field of 'len' bytes (at most 8) as a host integer,
+ * and back (the low 'len' bytes of 'v'). */
+uint64_t of_wire_to_uint(const uint8_t *p, unsigned int len);
+void of_uint_to_wire(uint64_t v, uint8_t *p, unsigned int len);
 
 /* ---- tables defined in of_actions.c / of_msg.c / of_multipart.c ---- */
 extern const struct of_list_desc of_action_list_desc;

@@ -29,19 +29,33 @@
  *    CONTROLLER with max_len N (ovs: NXAST_CONTROLLER); the spec has the
  *    switch set the packet-in reason itself (no_match for a table-miss
  *    entry). Other reasons, id=, userdata=, pause are refused.
+ *  - output(port=P,max_len=N) to a port other than the controller is
+ *    refused: ovs truncates with NXAST_OUTPUT_TRUNC, OpenFlow 1.3 gives
+ *    max_len a meaning only towards the controller.
+ *  - set_field:V->vlan_vid with V < 0x1000 gets OFPVID_PRESENT added (ovs
+ *    sends V as written, which its own decoder then refuses).
+ *  - enqueue:P:Q is refused (ovs adds Nicira pop_queue); write
+ *    set_queue:Q,output:P.
  *  - Masks on fields OpenFlow 1.3 does not let be masked (tcp/udp/sctp
  *    ports, nd_target...) are refused, unless the codec declares the field
  *    maskable (of_oxm_field_maskable()); ovs sends them masked anyway.
  *  - Match fields without an OXM form (nw_ttl, ip_frag, tcp_flags, ct_*,
  *    registers, tunnel addresses...) and OpenFlow 1.4+ options
- *    (importance) are refused.
+ *    (importance, OpenFlow 1.5 group fields) are refused; so are values
+ *    too wide for their field (ovs silently truncates dl_vlan=4096 to 0).
+ *  - Port numbers are 32-bit (ovs-ofctl stops at 0xffff); 0xfff8..0xffff
+ *    still read as OpenFlow 1.0's reserved ports, as in ovs-ofctl.
  *  - copy_ttl_in/out, push_pbb/pop_pbb (OpenFlow 1.3 actions ovs-ofctl
  *    does not know) are accepted and printed under those names.
  *
  * Match normalisation follows ovs-ofctl: a field whose protocol is not
  * matched (nw_src without "ip", tp_dst without "tcp"...) is dropped, not
- * refused, and the parser reports it as a note (see "Notes" below), the
- * text ovs-ofctl logs in that case.
+ * refused, and the parser reports it as a note (see "Errors and notes"),
+ * what ovs-ofctl logs in that case. (Where normalisation leaves a match
+ * empty ovs-ofctl also puts an OpenFlow 1.5 packet_type field on the wire;
+ * the message here carries the empty match.) Actions are checked against
+ * what the match says of the packet, as ovs-ofctl does (set_field:...->
+ * ip_src needs "ip"); group buckets have no match and are not checked.
  *
  * Errors and notes
  * ----------------
@@ -52,8 +66,9 @@
  *     tcp_dst: OpenFlow 1.3 cannot mask this field
  *     "drop" must not be accompanied by any other action or instruction
  * On success err holds "" or a note (a match field normalisation dropped);
- * callers may print a note as a warning. OF_TEXT_ERR_LEN bytes are always
- * enough. err may be NULL when err_size is 0.
+ * callers may print a note as a warning. OF_TEXT_ERR_LEN bytes hold any
+ * message (one quoting a very long token is cut, still terminated). err
+ * may be NULL when err_size is 0.
  *
  * Messages
  * --------
@@ -92,6 +107,7 @@
  *  - ADD: table defaults to 0; "actions=" is required; a cookie mask is
  *    refused; out_port/out_group are refused.
  *  - MODIFY(_STRICT): table defaults to 0; "actions=" is required;
+ *    out_port/out_group are refused;
  *    cookie=V/M selects flows by cookie, a plain cookie=V is ignored
  *    (OpenFlow 1.3 cannot change a flow's cookie on modify).
  *  - DELETE(_STRICT): table defaults to all (255); "actions=" is refused;
@@ -115,9 +131,12 @@ int of_text_parse_flow_stats_request(const char *text, uint16_t mp_type,
  *   group_id=N,type=all|select|indirect|ff|fast_failover,
  *   bucket=[bucket_id:N,][weight:N,][watch_port:P,][watch_group:G,]
  *          [actions=]ACTION...[,bucket=...]
- * Buckets are refused for DELETE; "group_id=all" (or an empty text for
- * DELETE) means OFPG_ALL. A bucket's weight defaults to 1 in select
- * groups and 0 elsewhere; watch_port/watch_group default to ANY. */
+ * ADD/MODIFY need group_id (a regular one) and type. A bucket's weight
+ * defaults to 1 in select groups and 0 elsewhere (only select groups may
+ * weigh buckets); watch_port/watch_group default to ANY and
+ * fast-failover buckets need one; an indirect group has at most one
+ * bucket; bucket_id is accepted and ignored (OpenFlow 1.5). DELETE takes
+ * no buckets and defaults to group_id=all. */
 int of_text_parse_group_mod(const char *text, uint16_t command,
                             struct of_msg *msg, char *err, size_t err_size);
 
@@ -126,8 +145,10 @@ int of_text_parse_group_mod(const char *text, uint16_t command,
  *   meter=N|all,[kbps|pktps,][burst,][stats,]
  *   bands=type=drop,rate=R[,burst_size=B]
  *         [type=dscp_remark,rate=R[,burst_size=B],prec_level=P]...
- * ("band=" is accepted too). Unit defaults to kbps; bands are refused for
- * DELETE and required for ADD/MODIFY. */
+ * ("band=" is accepted too). ADD/MODIFY need exactly one of kbps and
+ * pktps and at least one band with a nonzero rate; with "burst" every band
+ * needs a nonzero burst_size, without it none may have one; dscp_remark
+ * needs prec_level. DELETE takes only meter= (default all). */
 int of_text_parse_meter_mod(const char *text, uint16_t command,
                             struct of_msg *msg, char *err, size_t err_size);
 
@@ -151,11 +172,13 @@ typedef int of_text_line_cb(struct of_msg *msg, unsigned int line,
 
 /* The lines of a file (ovs-ofctl add-flows/add-groups/add-meters FILE):
  * each line is parsed with the parser of 'kind' and 'command'. As
- * ovs-ofctl reads files: a backslash at the end of a line continues it,
- * '#' starts a comment running to the end of the line, blank lines are
- * skipped. Stops at the first bad line with -EINVAL and an error
- * "line N: <message>"; a callback's nonzero return stops the walk too
- * (err is then ""). 0 once every line was handed over. */
+ * ovs-ofctl reads files: '#' starts a comment running to the end of the
+ * line, blank lines are skipped, and in a flow file a line may start with
+ * the command it is for ("add", "modify", "modify_strict", "delete",
+ * "delete_strict"), overriding 'command'. Stops at the first bad line
+ * with -EINVAL and an error "line N: <message>"; a callback's nonzero
+ * return stops the walk too (err is then ""). 0 once every line was
+ * handed over. */
 int of_text_parse_lines(const char *text, enum of_text_kind kind,
                         uint16_t command, of_text_line_cb *cb, void *aux,
                         char *err, size_t err_size);
@@ -197,10 +220,11 @@ int of_text_format_flow_stats(const struct of_flow_stats *fs,
  * including the "OFPST_... reply (OF1.3) (xid=0x..):" heading these
  * commands print when their output is not a terminal (the --no-names
  * case; at a terminal ovs-ofctl dump-flows shows port names and no
- * heading). 'msg' is an OFPT_MULTIPART_REPLY with MORE parts already
- * joined (of_multipart_append), printed under one heading where
- * ovs-ofctl prints one per part. -EINVAL for another message or
- * multipart type. */
+ * heading). 'msg' is one OFPT_MULTIPART_REPLY: ovs-ofctl prints a
+ * heading per part of a MORE sequence, so format each part to match it
+ * (a joined reply prints under one heading). Ports are listed in port
+ * number order, equal successive table rows as "ditto", as ovs-ofctl
+ * does. -EINVAL for another message or multipart type. */
 int of_text_format_reply(const struct of_msg *msg, struct of_buf *out);
 
 /* The pieces of the replies above, for callers that build their own

@@ -68,6 +68,9 @@ ctx_mpls(const struct tx_flow_ctx *c)
 static const char *
 set_field_missing(uint8_t field, const struct tx_flow_ctx *c)
 {
+    if (c->unknown) {
+        return NULL;
+    }
     switch (field) {
     case OFPXMT_OFB_VLAN_VID: case OFPXMT_OFB_VLAN_PCP:
         return c->vlan ? NULL : "a VLAN tag (match dl_vlan=, or push_vlan first)";
@@ -253,7 +256,7 @@ parse_output(struct aparse *p, const char *key, char *value)
             }
         }
         if (!have_port) {
-            return tx_fail(p->e, "output(%s): port= is required", value);
+            return tx_fail(p->e, "output: port= is required");
         }
         if (max_len && port != OFPP_CONTROLLER) {
             /* ovs truncates with an extension (output_trunc); OpenFlow
@@ -339,6 +342,11 @@ parse_set_field(struct aparse *p, const char *key, char *value, bool load)
     }
     *arrow = '\0';
     char *dst = arrow + 2;
+    size_t vlen = strlen(value);
+    if (vlen && value[vlen - 1] == ')' && !strchr(value, '(')) {
+        /* "load(V)->F": the lexer leaves V's closing parenthesis. */
+        value[vlen - 1] = '\0';
+    }
     char *bracket = strchr(dst, '[');
     char range[64] = "";
     if (bracket) {
@@ -437,7 +445,7 @@ parse_action(struct aparse *p, const char *key, char *value)
         return add_set_field_int(p, key, OFPXMT_OFB_VLAN_PCP, u);
     }
     if (tx_eq(key, "strip_vlan") || tx_eq(key, "pop_vlan")) {
-        if (!p->ctx.vlan) {
+        if (!p->ctx.vlan && !p->ctx.unknown) {
             return tx_fail(e, "%s: requires a VLAN tag (match dl_vlan=, or "
                            "push_vlan first)", key);
         }
@@ -480,7 +488,7 @@ parse_action(struct aparse *p, const char *key, char *value)
         if (parse_u16_arg(p, key, value, &u16)) {
             return -EINVAL;
         }
-        if (!ctx_mpls(&p->ctx)) {
+        if (!ctx_mpls(&p->ctx) && !p->ctx.unknown) {
             return tx_fail(e, "pop_mpls: requires an MPLS match (add "
                            "\"mpls,\", or push_mpls first)");
         }
@@ -527,7 +535,8 @@ parse_action(struct aparse *p, const char *key, char *value)
         if (tx_parse_u8(value, key, &ttl, e)) {
             return -EINVAL;
         }
-        if (mpls ? !ctx_mpls(&p->ctx) : !ctx_ip_any(&p->ctx)) {
+        if (!p->ctx.unknown
+            && (mpls ? !ctx_mpls(&p->ctx) : !ctx_ip_any(&p->ctx))) {
             return tx_fail(e, "%s: requires %s", key,
                            mpls ? "an MPLS match (add \"mpls,\")"
                                 : "an IP match (add \"ip,\" or \"ipv6,\")");
@@ -541,7 +550,7 @@ parse_action(struct aparse *p, const char *key, char *value)
         return p->error;
     }
     if (tx_eq(key, "dec_mpls_ttl")) {
-        if (!ctx_mpls(&p->ctx)) {
+        if (!ctx_mpls(&p->ctx) && !p->ctx.unknown) {
             return tx_fail(e, "dec_mpls_ttl: requires an MPLS match (add "
                            "\"mpls,\")");
         }
@@ -553,7 +562,7 @@ parse_action(struct aparse *p, const char *key, char *value)
             return tx_fail(e, "dec_ttl(%s): controller ids need an Open "
                            "vSwitch extension; write plain dec_ttl", value);
         }
-        if (!ctx_ip_any(&p->ctx)) {
+        if (!ctx_ip_any(&p->ctx) && !p->ctx.unknown) {
             return tx_fail(e, "dec_ttl: requires an IP match (add \"ip,\" or "
                            "\"ipv6,\")");
         }
@@ -609,6 +618,11 @@ parse_action(struct aparse *p, const char *key, char *value)
         case 17: field = src ? OFPXMT_OFB_UDP_SRC : OFPXMT_OFB_UDP_DST; break;
         case 132: field = src ? OFPXMT_OFB_SCTP_SRC : OFPXMT_OFB_SCTP_DST; break;
         default:
+            if (p->ctx.unknown) {
+                return tx_fail(e, "%s: the protocol is not known here; write "
+                               "set_field:%s->tcp_%s (or udp_, sctp_)", key,
+                               value, src ? "src" : "dst");
+            }
             return tx_fail(e, "%s: requires a TCP, UDP or SCTP match (add "
                            "\"tcp,\", \"udp,\" or \"sctp,\")", key);
         }
@@ -668,7 +682,9 @@ parse_action(struct aparse *p, const char *key, char *value)
             return tx_fail(e, "output: %s is not a port packets can be sent "
                            "to", key);
         }
-        add_output(p, port, port == OFPP_CONTROLLER ? OFPCML_NO_BUFFER : 0);
+        /* A bare number naming the controller sends 0 bytes: ovs-ofctl's
+         * reading (the name "controller" is the controller action). */
+        add_output(p, port, 0);
         return p->error;
     }
     return tx_fail(e, "unknown action \"%s\"", key);
@@ -715,11 +731,10 @@ struct iparse {
 };
 
 static int
-parse_instruction(struct iparse *ip, struct of_msg *msg, const char *key,
-                  char *value, struct tx_err *e)
+parse_instruction(struct iparse *ip, const char *key, char *value,
+                  struct tx_err *e)
 {
     uint64_t u;
-    (void) msg;
 
     if (tx_eq(key, "drop")) {
         ip->drop = true;
@@ -825,7 +840,7 @@ tx_parse_instructions(char *text, const struct tx_flow_ctx *ctx,
     out->items = NULL;
     out->n = 0;
     while (!error && tx_next_kv(&pos, &key, &value)) {
-        error = parse_instruction(&ip, msg, key, value, e);
+        error = parse_instruction(&ip, key, value, e);
         n_items++;
     }
     if (!error && ip.drop && n_items > 1) {

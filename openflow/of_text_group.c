@@ -119,8 +119,9 @@ parse_bucket(char *text, uint8_t group_type, struct of_msg *msg,
         error = tx_fail(e, "weight: only select groups weigh buckets");
     }
     if (!error) {
-        /* Bucket actions see no match: nothing is known of the packet. */
-        struct tx_flow_ctx ctx = { .icmp_type = 0xffff };
+        /* Bucket actions see no match: nothing is known of the packet,
+         * and ovs-ofctl checks no prerequisites there. */
+        struct tx_flow_ctx ctx = { .icmp_type = 0xffff, .unknown = true };
         error = tx_parse_action_list(acts, &ctx, msg, &b->actions, e);
     }
     free(acts);
@@ -351,8 +352,7 @@ parse_bands(char *text, uint16_t flags, struct of_msg *msg,
             struct of_meter_band_list *out, struct tx_err *e)
 {
     struct of_meter_band bands[64];
-    bool have_rate[64] = { false }, have_prec[64] = { false };
-    bool have_burst[64] = { false };
+    bool have_prec[64] = { false };
     size_t n = 0;
     char *pos = text, *key, *value;
 
@@ -383,16 +383,14 @@ parse_bands(char *text, uint16_t flags, struct of_msg *msg,
             if (tx_parse_u32(value, "rate", &b->rate, e)) {
                 return -EINVAL;
             }
-            have_rate[n - 1] = true;
         } else if (!strcmp(key, "burst_size")) {
-            if (!(flags & FT_OFPMF_BURST)) {
-                return tx_fail(e, "burst_size: a band may have a burst_size "
-                               "only when the meter has the 'burst' flag");
-            }
             if (tx_parse_u32(value, "burst_size", &b->burst_size, e)) {
                 return -EINVAL;
             }
-            have_burst[n - 1] = true;
+            if (b->burst_size && !(flags & FT_OFPMF_BURST)) {
+                return tx_fail(e, "burst_size: a band may have a burst_size "
+                               "only when the meter has the 'burst' flag");
+            }
         } else if (!strcmp(key, "prec_level")) {
             if (b->type != OFPMBT_DSCP_REMARK) {
                 return tx_fail(e, "prec_level: only dscp_remark bands have "
@@ -407,12 +405,12 @@ parse_bands(char *text, uint16_t flags, struct of_msg *msg,
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (!have_rate[i]) {
-            return tx_fail(e, "band %zu must have a 'rate'", i + 1);
+        if (!bands[i].rate) {
+            return tx_fail(e, "band %zu must have a nonzero 'rate'", i + 1);
         }
-        if ((flags & FT_OFPMF_BURST) && !have_burst[i]) {
-            return tx_fail(e, "band %zu must have a 'burst_size' (the meter "
-                           "has the 'burst' flag)", i + 1);
+        if ((flags & FT_OFPMF_BURST) && !bands[i].burst_size) {
+            return tx_fail(e, "band %zu must have a nonzero 'burst_size' (the "
+                           "meter has the 'burst' flag)", i + 1);
         }
         if (bands[i].type == OFPMBT_DSCP_REMARK && !have_prec[i]) {
             return tx_fail(e, "band %zu: 'dscp_remark' band must have "

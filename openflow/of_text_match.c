@@ -100,24 +100,6 @@ all_zero(const uint8_t *p, unsigned int len)
     return true;
 }
 
-static uint64_t
-wire_int(const uint8_t *p, unsigned int len)
-{
-    uint64_t v = 0;
-    for (unsigned int i = 0; i < len; i++) {
-        v = v << 8 | p[i];
-    }
-    return v;
-}
-
-static void
-int_wire(uint64_t v, uint8_t *p, unsigned int len)
-{
-    for (unsigned int i = len; i-- > 0; v >>= 8) {
-        p[i] = (uint8_t) v;
-    }
-}
-
 /* A read view of an ft_match listing every OXM field, so that
  * of_match_get() reads any field's wire value and mask straight from the
  * key (it only looks the field up in the list). */
@@ -152,9 +134,9 @@ fview_int(const struct fview *v, uint8_t field, uint64_t *mask)
     unsigned int len = of_oxm_field_len(field);
     fview_get(v, field, val, msk);
     if (mask) {
-        *mask = wire_int(msk, len);
+        *mask = of_wire_to_uint(msk, len);
     }
-    return wire_int(val, len);
+    return of_wire_to_uint(val, len);
 }
 
 /* Writes 'field' into 'ft' (value into the key, mask into the mask),
@@ -180,8 +162,8 @@ ft_write_int(struct ft_match *ft, uint8_t field, uint64_t value, uint64_t mask)
 {
     uint8_t v[8], m[8];
     unsigned int len = of_oxm_field_len(field);
-    int_wire(value, v, len);
-    int_wire(mask, m, len);
+    of_uint_to_wire(value, v, len);
+    of_uint_to_wire(mask, m, len);
     ft_write(ft, field, v, m);
 }
 
@@ -380,7 +362,7 @@ parse_value_mask(const struct tf_desc *d, const char *name, const char *text,
         if (tx_parse_port(buf, name, &port, e)) {
             return -EINVAL;
         }
-        int_wire(port, value, 4);
+        of_uint_to_wire(port, value, 4);
         memset(mask, 0xff, 4);
         return 0;
     }
@@ -391,7 +373,7 @@ parse_value_mask(const struct tf_desc *d, const char *name, const char *text,
         if (d->store == S_OXM) {
             uint8_t fm[OF_OXM_MAX_VALUE_LEN];
             full_mask(d->oxm, fm);
-            full = wire_int(fm, len);
+            full = of_wire_to_uint(fm, len);
         }
         if (tx_parse_uint(buf, max, name, &v, e)) {
             return -EINVAL;
@@ -404,8 +386,8 @@ parse_value_mask(const struct tf_desc *d, const char *name, const char *text,
             return tx_fail(e, "%s: this field cannot be masked (\"%s\")",
                            name, text);
         }
-        int_wire(v, value, len);
-        int_wire(m, mask, len);
+        of_uint_to_wire(v, value, len);
+        of_uint_to_wire(m, mask, len);
         return 0;
     }
     case K_MAC:
@@ -506,14 +488,14 @@ tx_match_parse_kv(struct tx_match *m, const char *key, const char *value,
         }
         break;
     case S_VLAN_TCI: {
-        uint16_t tci = (uint16_t) wire_int(v, 2);
-        uint16_t tmask = (uint16_t) wire_int(msk, 2);
+        uint16_t tci = (uint16_t) of_wire_to_uint(v, 2);
+        uint16_t tmask = (uint16_t) of_wire_to_uint(msk, 2);
         ft_write_int(&m->ft, OFPXMT_OFB_VLAN_VID, tci & 0x1fff, tmask & 0x1fff);
         ft_write_int(&m->ft, OFPXMT_OFB_VLAN_PCP, tci >> 13, tmask >> 13);
         break;
     }
     case S_DL_VLAN: {
-        uint16_t vid = (uint16_t) wire_int(v, 2);
+        uint16_t vid = (uint16_t) of_wire_to_uint(v, 2);
         if (vid == 0xffff) {
             /* OpenFlow 1.0's OFP_VLAN_NONE: no tag at all. */
             ft_write_int(&m->ft, OFPXMT_OFB_VLAN_VID, 0, 0x1fff);
@@ -533,11 +515,12 @@ tx_match_parse_kv(struct tx_match *m, const char *key, const char *value,
         uint64_t vid = fview_int(&view, OFPXMT_OFB_VLAN_VID, &vmask);
         ft_write_int(&m->ft, OFPXMT_OFB_VLAN_VID, vid | OFPVID_PRESENT,
                      vmask | OFPVID_PRESENT);
-        ft_write_int(&m->ft, OFPXMT_OFB_VLAN_PCP, wire_int(v, 1), 7);
+        ft_write_int(&m->ft, OFPXMT_OFB_VLAN_PCP, of_wire_to_uint(v, 1), 7);
         break;
     }
     case S_NW_TOS:
-        ft_write_int(&m->ft, OFPXMT_OFB_IP_DSCP, wire_int(v, 1) >> 2, 0x3f);
+        ft_write_int(&m->ft, OFPXMT_OFB_IP_DSCP, of_wire_to_uint(v, 1) >> 2,
+                     0x3f);
         break;
     }
     return 1;
@@ -691,7 +674,7 @@ emit_as(struct emitter *em, uint8_t field, uint8_t src)
         emit_raw(em, field, v, m);
     } else {
         em->error = tx_fail(em->e, "%s: OpenFlow 1.3 cannot mask this field",
-                            field_text_name(src));
+                            field_text_name(field));
     }
 }
 
@@ -987,7 +970,7 @@ fmt_int(struct tx_out *o, const struct fview *v, const char *name, uint8_t f)
         return;
     }
     full_mask(f, full);
-    if (m == wire_int(full, of_oxm_field_len(f))) {
+    if (m == of_wire_to_uint(full, of_oxm_field_len(f))) {
         tx_printf(o, "%s=%" PRIu64 ",", name, val);
     } else {
         tx_printf(o, "%s=%#" PRIx64 "/%#" PRIx64 ",", name, val, m);
@@ -1274,11 +1257,11 @@ tx_format_field_value(struct tx_out *o, uint8_t field, const uint8_t *value)
         put_ipv6(o, value);
         return;
     case OFPXMT_OFB_IN_PORT: case OFPXMT_OFB_IN_PHY_PORT:
-        tx_format_port(o, (uint32_t) wire_int(value, len));
+        tx_format_port(o, (uint32_t) of_wire_to_uint(value, len));
         return;
     default:
         tx_printf(o, field_is_hex(field) ? "%#" PRIx64 : "%" PRIu64,
-                  wire_int(value, len));
+                  of_wire_to_uint(value, len));
         return;
     }
 }
@@ -1356,7 +1339,7 @@ tx_parse_field_value(uint8_t field, const char *s, uint8_t *wire,
                              name, &v, e)) {
         return -EINVAL;
     }
-    int_wire(v, wire, len);
+    of_uint_to_wire(v, wire, len);
     return 0;
 }
 

@@ -5,10 +5,12 @@
  * one file offers the others (match, actions).
  *
  * File map:
- *   of_text.c          lexer, scalars, output sink, file lines, replies
- *   of_text_match.c    match fields: parse, normalise, OXM order, format
- *   of_text_actions.c  actions and instructions: parse, encode, format
- *   of_text_flow.c     FLOW_MOD / flow-stats request; flow, table, port dumps
+ *   of_text.c          lexer, scalars, output sink, ports, file lines
+ *   of_text_match.c    match fields: parse, normalise, OXM order, format;
+ *                      set-field names and values
+ *   of_text_actions.c  actions and instructions: parse, check, format
+ *   of_text_flow.c     FLOW_MOD / flow-stats request; flow, table, port
+ *                      dumps; the reply dispatcher
  *   of_text_group.c    groups and meters: parse and format
  *
  * Pure; any thread.
@@ -170,6 +172,8 @@ struct tx_flow_ctx {
     uint8_t nw_proto;               /* 0 if not matched */
     bool vlan;                      /* a VLAN tag is known present */
     uint16_t icmp_type;             /* ICMPv6 type for ND fields, or 0xffff */
+    bool unknown;                   /* nothing is known (group buckets):
+                                     * prerequisites are not checked */
 };
 
 void tx_flow_ctx_from_match(struct tx_flow_ctx *ctx, const struct ft_match *m);
