@@ -68,6 +68,13 @@ typedef uint32_t dpcls_lookup_fn(const struct dpcls_subtable *,
                                  uint32_t pending,
                                  struct dp_megaflow *rules[]);
 
+/* Embeds struct ft_miniflow_buf, which ends in a flexible array member,
+ * before other fields: a GNU extension gcc accepts silently and clang
+ * warns about (see ft_key.h's own use). */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wgnu-variable-sized-type-not-at-end"
+#endif
 struct dpcls_subtable {
     /* What lookups read. */
     dpcls_lookup_fn *lookup;        /* atomic: switched by set_lookup_impl */
@@ -82,6 +89,9 @@ struct dpcls_subtable {
     uint32_t n_flows;               /* lock */
     struct dp_rcu_node rcu;
 };
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 /* The subtables in search order. */
 struct dpcls_pvec {

@@ -710,8 +710,13 @@ slot_enter(int *last, unsigned int *seen, enum inst_slot slot,
                        slot_names[slot]);
     }
     if ((int) slot < *last) {
+        /* *last is a slot seen before, so within slot_names; the explicit
+         * bound is for gcc -O3, which cannot prove it. */
+        const char *later = *last < (int) (sizeof slot_names
+                                           / sizeof *slot_names)
+                            ? slot_names[*last] : "?";
         return tx_fail(e, "invalid instruction ordering: %s must appear "
-                       "before %s", slot_names[slot], slot_names[*last]);
+                       "before %s", slot_names[slot], later);
     }
     *last = (int) slot;
     *seen |= 1u << slot;

@@ -873,12 +873,21 @@ is_cidr(const uint8_t *mask, unsigned int len, unsigned int *prefix)
     return true;
 }
 
+/* gcc 12 at -O3 reports the caller's live mask array, once inlined here,
+ * as a dangling pointer (a known false positive of -Wdangling-pointer). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 static void
 put_mac(struct tx_out *o, const uint8_t *a)
 {
     tx_printf(o, "%02x:%02x:%02x:%02x:%02x:%02x",
               a[0], a[1], a[2], a[3], a[4], a[5]);
 }
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
 
 static void
 put_ipv6(struct tx_out *o, const uint8_t *a)
