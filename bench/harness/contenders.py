@@ -12,11 +12,13 @@ The interface the measurement code uses:
 ``start(scenario)``      bring the contender up with the scenario's ports
                          and behaviour (rules or NORMAL)
 ``pids`` / ``fwd_tid``   processes of the contender, its forwarding thread
-``tx(port)``             the output counter of a port (packets)
+``tx(port)`` / ``rx(port)``
+                         a port's output / input counter (packets)
 ``cache_clear()`` / ``cache_stats()``
                          datapath cache hit counters, where the contender
                          has any (None otherwise)
 ``add_flows(path)``      install a flow file, returns when acknowledged
+``before_once``          callback run just before a read-once port is added
 ``stop()``
 
 Forwarding core 1, everything else core 0 (FWD_CPU/OTHER_CPU).
@@ -30,7 +32,6 @@ import subprocess
 
 from . import procs
 from .procs import HarnessError
-from .scenarios import FLOOD_NOTE
 
 FWD_CPU = 1
 OTHER_CPU = 0
@@ -77,6 +78,10 @@ class Contender:
         self.fwd_tid = None
         self.scenario = None
         self.fwd_nice = 0     # set by the caller (--fwd-nice)
+        # Called once, just before a "once" port (read-once traffic) is
+        # added, when every other port runs: the new-flow measurement
+        # starts there, as such a file may be read within a second.
+        self.before_once = None
 
     @property
     def pids(self):
@@ -100,6 +105,13 @@ class Contender:
         procs.pin_threads(self.pids, self.fwd_tid, FWD_CPU, OTHER_CPU,
                           self.fwd_nice)
 
+    # Name prefix(es) of the forwarding thread.
+    fwd_thread = (f"pmd-c{FWD_CPU:02d}",)
+
+    def wait_fwd_thread(self, timeout=30):
+        """Waits for the forwarding thread to exist; sets fwd_tid."""
+        self._wait_fwd_thread(self.fwd_thread, timeout)
+
     def _wait_fwd_thread(self, prefix, timeout=30):
         def found():
             self.check_alive()
@@ -107,6 +119,10 @@ class Contender:
             return self.fwd_tid is not None
         procs.wait_for(found, timeout,
                        f"{self.label}'s forwarding thread {prefix}")
+
+    def _before_port(self, port):
+        if port.kind == "once" and self.before_once:
+            self.before_once()
 
     def learned_ofport(self, mac):
         return None
@@ -167,11 +183,14 @@ class Vswitch(Contender):
         self.n_mbufs = n_mbufs
 
     def ctl(self, *args, json_out=False, timeout=60):
+        """Runs vswitch-ctl; leading "--option" arguments are global
+        options (e.g. "--timeout=900")."""
         cmd = [self.ctl_bin, f"--unixctl={self.sock}"]
         if json_out:
             cmd.append("--json")
+        what = next(a for a in args if not a.startswith("--"))
         out = procs.run(cmd + list(args), timeout=timeout,
-                        what=f"vswitch-ctl {args[0]}")
+                        what=f"vswitch-ctl {what}")
         return json.loads(out) if json_out else out
 
     def start(self, scenario):
@@ -203,10 +222,11 @@ class Vswitch(Contender):
         self._install_rules(scenario)
         dev = devargs(scenario, self.cache)
         for port in _add_order(scenario):
+            self._before_port(port)
             self.ctl("add-port", "br0", port.name, "--", "type=dpdk",
                      f"ofport={port.ofport}",
                      f"options:dpdk-devargs={dev[port.name]}")
-        self._wait_fwd_thread(f"pmd-c{FWD_CPU:02d}")
+        self.wait_fwd_thread()
         self._check_ports()
         if _learn_port(scenario) and not self._wait_learned(scenario):
             raise HarnessError(f"vswitch did not learn {LEARN_MAC} on "
@@ -219,25 +239,49 @@ class Vswitch(Contender):
         return None
 
     def _install_rules(self, scenario):
-        """Today a bridge forwards with NORMAL and has no flow table; a
-        scenario vswitch runs through NORMAL (including the flood stand-in
-        for in_port=1 -> output:2) needs no rules.  Anything else goes
-        through add-flows once vswitch-ctl has it (issue 5)."""
+        """Configured like Open vSwitch: fail-mode secure (no fallback
+        NORMAL flow), every flow deleted, then the scenario's flow file
+        installed with add-flows (OpenFlow 1.3, acknowledged by a
+        barrier) before any port exists."""
+        self.ctl("set-fail-mode", "br0", "secure")
+        self.ctl("del-flows", "br0")
         rules = scenario.rules(self.cache) if callable(scenario.rules) \
             else scenario.rules
-        if not rules or rules == ["actions=NORMAL"] \
-                or scenario.note.get("vswitch") == FLOOD_NOTE:
-            return
-        path = os.path.join(self.dir, "flows.txt")
-        with open(path, "w") as f:
-            f.write("\n".join(rules) + "\n")
-        self.add_flows(path)
+        if rules:
+            path = os.path.join(self.dir, "flows.txt")
+            with open(path, "w") as f:
+                f.write("\n".join(rules) + "\n")
+            self.add_flows(path)
+        if self.flow_count() != len(rules):
+            raise HarnessError(f"vswitch has {self.flow_count()} flows "
+                               f"after add-flows, expected {len(rules)}")
 
     def add_flows(self, path):
-        if "add-flows" not in procs.run([self.ctl_bin, "--help"]):
-            raise HarnessError("vswitch-ctl has no add-flows command yet "
-                               "(issue 5)")
-        self.ctl("add-flows", "br0", path, timeout=900)
+        # vswitch-ctl sends every flow_mod, then a barrier, and returns on
+        # the barrier reply (as ovs-ofctl).
+        self.ctl("--timeout=900", "add-flows", "br0", path, timeout=900)
+
+    def flow_count(self):
+        # Table statistics rather than a dump: one small reply whatever the
+        # number of flows ("tables 2...253: ditto" repeats a zero table).
+        out = self.ctl("dump-tables", "br0")
+        return sum(int(n) for n in re.findall(r"active=(\d+)", out))
+
+    def cache_clear(self):
+        self.ctl("pmd-stats-clear")
+
+    def cache_stats(self):
+        """vswitch's PMD counters on the harness's cache levels: no simple
+        match cache or SMC; a miss is either translated (upcall) or
+        dropped by the upcall rate limit (failed)."""
+        stats = dict.fromkeys(("simple", "emc", "smc", "megaflow", "upcall",
+                               "failed"), 0)
+        for pmd in self.ctl("pmd-perf-show", json_out=True):
+            stats["emc"] += int(pmd["emc_hits"])
+            stats["megaflow"] += int(pmd["megaflow_hits"])
+            stats["upcall"] += int(pmd["upcalls_handled"])
+            stats["failed"] += int(pmd["upcalls_dropped"])
+        return stats
 
     def _check_ports(self):
         errors = [p for b in self.ctl("show", json_out=True)["bridges"]
@@ -248,6 +292,10 @@ class Vswitch(Contender):
     def tx(self, port):
         return int(self.ctl("port-stats", port, json_out=True)[0]
                    ["tx_packets"])
+
+    def rx(self, port):
+        return int(self.ctl("port-stats", port, json_out=True)[0]
+                   ["rx_packets"])
 
     def memory_info(self):
         return self.ctl("memory-show", json_out=True)
@@ -349,11 +397,12 @@ class Ovs(Contender):
             self.ofctl("add-flows", "br0", path)
         dev = devargs(scenario, self.cache)
         for port in _add_order(scenario):
+            self._before_port(port)
             self.vsctl("add-port", "br0", port.name, "--", "set", "Interface",
                        port.name, "type=dpdk",
                        f"options:dpdk-devargs={dev[port.name]}",
                        f"ofport_request={port.ofport}")
-        self._wait_fwd_thread(f"pmd-c{FWD_CPU:02d}")
+        self.wait_fwd_thread()
         for port in scenario.ports:
             err = self.vsctl("get", "Interface", port.name, "error").strip()
             if err not in ("[]", ""):
@@ -377,13 +426,20 @@ class Ovs(Contender):
                 return int(f[0]) if f[0].isdigit() else None
         return None
 
-    def tx(self, port):
+    def _port_counter(self, port, direction):
         ofport = next(p.ofport for p in self.scenario.ports if p.name == port)
         out = self.ofctl("dump-ports", "br0", str(ofport))
-        m = re.search(r"tx pkts=(\d+)", out)
+        m = re.search(direction + r" pkts=(\d+)", out)
         if not m:
-            raise HarnessError(f"no tx counter in ovs-ofctl dump-ports: {out}")
+            raise HarnessError(f"no {direction} counter in ovs-ofctl "
+                               f"dump-ports: {out}")
         return int(m.group(1))
+
+    def tx(self, port):
+        return self._port_counter(port, "tx")
+
+    def rx(self, port):
+        return self._port_counter(port, "rx")
 
     def cache_clear(self):
         self.appctl("dpif-netdev/pmd-stats-clear")
@@ -428,6 +484,9 @@ class Testpmd(Contender):
 
     name = "testpmd"
     label = "testpmd io"
+    # DPDK 22.11 names worker lcores rte-worker-N (lcore-worker-N in
+    # later releases).
+    fwd_thread = (f"rte-worker-{FWD_CPU}", f"lcore-worker-{FWD_CPU}")
     BIN = "dpdk-testpmd"
 
     def __init__(self, workdir, cache, n_mbufs=N_MBUFS):
@@ -450,10 +509,7 @@ class Testpmd(Contender):
         self.procs.append(procs.spawn(cmd, os.path.join(self.dir,
                                                         "testpmd.log"),
                                       stdin=subprocess.PIPE))
-        # DPDK 22.11 names worker lcores rte-worker-N (lcore-worker-N in
-        # later releases).
-        self._wait_fwd_thread((f"rte-worker-{FWD_CPU}",
-                               f"lcore-worker-{FWD_CPU}"), timeout=60)
+        self.wait_fwd_thread(timeout=60)
         self.port_ids = {p.name: i for i, p in enumerate(scenario.ports)}
         sock = f"/var/run/dpdk/{self.prefix}/dpdk_telemetry.v2"
         procs.wait_for(lambda: os.path.exists(sock) or self.check_alive(),

@@ -6,7 +6,7 @@ the median cycles per packet and core share, the ratio to Open vSwitch (the
 better of the EMC-on/EMC-off runs where both ran) and to the I/O limit
 (testpmd), the datapath cache hit shares of the measured windows, and peak
 memory (peak RSS + hugepages mapped, all processes of the contender).
-Skipped contenders appear with their reason ("pending issue 5 ...").
+Skipped contenders appear with their reason ("pending tunnels ...").
 """
 
 import statistics
@@ -148,6 +148,50 @@ def markdown_table(rows):
         lines.append("| " + " | ".join(c.replace("|", "/") for c in r)
                      + " |")
     return "\n".join(lines)
+
+
+# Issue #6's targets for vswitch: (what, applies to a row of this scenario,
+# peer row prefix(es), required ratio).  "OVS" peers are every OVS variant
+# of the scenario (EMC on and off, bundled or not), the better one counts.
+def _targets():
+    rate = lambda sc: sc.kind == "rate" and sc.group in (1, 2, 3, 4)
+    big = lambda sc: rate(sc) and sc.sid.endswith("100k")
+    return [
+        ("throughput >= 1.5x OVS", rate, ("OVS",), 1.5),
+        ("100k flows >= 2x OVS's better config", big, ("OVS",), 2.0),
+        ("1 flow >= 60% of testpmd", lambda sc: sc.sid == "fwd-1",
+         ("testpmd",), 0.6),
+        ("flow_mods >= 3x ovs-ofctl add-flows",
+         lambda sc: sc.kind == "flowmod", ("OVS 3.1",), 3.0),
+    ]
+
+
+def target_lines(rows):
+    """Markdown bullet lines: vswitch's ratio against each of issue #6's
+    targets, scenario by scenario, from the medians of 'rows'."""
+    out = []
+    for what, applies, peers, need in _targets():
+        parts = []
+        for row in rows:
+            sc = row.scenario
+            if not row.contender.startswith("vswitch") or not applies(sc):
+                continue
+            mine = row.median(row.key)
+            # The flow_mod target compares with plain ovs-ofctl (one
+            # flow_mod after another), the others with every variant.
+            theirs = [r.median(r.key) for r in rows if r.scenario is sc
+                      and any(r.contender.startswith(p) for p in peers)
+                      and (sc.kind != "flowmod" or r.contender == peers[0])
+                      and r.median(r.key)]
+            if mine is None or not theirs:
+                parts.append(f"{sc.sid} not measured")
+                continue
+            ratio = mine / max(theirs)
+            parts.append(f"{sc.sid} {ratio:.2f}x "
+                         f"{'met' if ratio >= need else 'MISSED'}")
+        if any(not p.endswith("not measured") for p in parts):
+            out.append(f"- {what}: " + ", ".join(parts))
+    return out
 
 
 def chart(rows, path, title):

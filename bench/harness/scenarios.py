@@ -4,10 +4,11 @@ A scenario names its ports (in OpenFlow port order), the traffic each input
 port replays, the OpenFlow 1.3 rules that give the intended behaviour, and,
 per contender, whether it can run it today:
 
-* ``RUN``: run it with the rules (Open vSwitch) or the equivalent built-in
-  behaviour (vswitch's NORMAL action, testpmd's io forwarding).
+* ``RUN``: run it with the rules (vswitch and Open vSwitch: fail-mode
+  secure, the same flow file installed over OpenFlow 1.3) or the equivalent
+  built-in behaviour (testpmd's io forwarding).
 * ``pending: ...``: the contender cannot express the behaviour yet (e.g.
-  vswitch before the OpenFlow pipeline of issue 5); reported as skipped.
+  vswitch before tunnels); reported as skipped.
 * ``n/a: ...``: meaningless for the contender (testpmd has no flow table).
 
 Port kinds: ``replay`` (net_pcap, rx_pcap with infinite_rx=1: the traffic),
@@ -20,9 +21,6 @@ no-rx=1: the output, counts and frees).
 from dataclasses import dataclass, field
 
 RUN = "run"
-PENDING_OF = "pending issue 5 (OpenFlow pipeline)"
-PENDING_CACHE = "pending issues 4-5 (megaflow cache, OpenFlow pipeline)"
-PENDING_CTL = "pending issue 5 (vswitch-ctl add-flows, OpenFlow 1.3)"
 PENDING_TNL = "pending tunnels (VXLAN decap)"
 PENDING_OVS_TNL = "pending: harness has no OVS VXLAN underlay config yet"
 NA_NOFLOWS = "n/a: io forwarder has no flow table"
@@ -50,6 +48,7 @@ class Scenario:
     out: str = "p2"      # port whose tx counter is the forwarding rate
     est_out: str = ""    # newflow: the established flow's output port
     quick: bool = False  # part of --quick
+    quick_n: int = 0     # --quick: flows/packets to use instead (0: same)
     max_reps: int = 0    # cap on repetitions (0: --reps)
     ovs_bundle: bool = False   # also run OVS with ovs-ofctl --bundle
 
@@ -65,8 +64,6 @@ def _dst32_rules(cache):
     return rules + ["priority=0,actions=drop"]
 
 
-FLOOD_NOTE = "NORMAL, dst unknown: flood to the one other port"
-
 SCENARIOS = []
 
 
@@ -78,18 +75,18 @@ for _n, _label in ((1, "1"), (1000, "1k"), (100000, "100k")):
     _add(f"fwd-{_label}", 1, f"in_port=1 -> output:2, {_label} flows", "rate",
          _two_ports(("udp_flows", _n)), ["in_port=1,actions=output:2"],
          {"vswitch": RUN, "ovs": RUN, "testpmd": RUN},
-         note={"vswitch": FLOOD_NOTE}, emc_variants=_n >= 100000, quick=True)
+         emc_variants=_n >= 100000, quick=_n == 1)
 
 for _n, _label in ((1000, "1k"), (100000, "100k")):
     _add(f"l4-{_label}", 2, f"ip,nw_proto=17,in_port=1 -> output:2, "
          f"{_label} flows", "rate", _two_ports(("udp_flows", _n)),
          ["ip,nw_proto=17,in_port=1,actions=output:2"],
-         {"vswitch": PENDING_OF, "ovs": RUN, "testpmd": RUN},
-         emc_variants=_n >= 100000)
+         {"vswitch": RUN, "ovs": RUN, "testpmd": RUN},
+         emc_variants=_n >= 100000, quick=_n == 1000)
 
 _add("dst32-100k", 3, "1,000 /32 dst rules + drop, 100k flows", "rate",
      _two_ports(("udp_flows", 100000)), _dst32_rules,
-     {"vswitch": PENDING_OF, "ovs": RUN, "testpmd": RUN}, emc_variants=True)
+     {"vswitch": RUN, "ovs": RUN, "testpmd": RUN}, emc_variants=True)
 
 for _n, _label in ((1000, "1k"), (100000, "100k")):
     _add(f"normal-{_label}", 4, f"NORMAL (MAC learning), {_label} flows",
@@ -98,7 +95,7 @@ for _n, _label in ((1000, "1k"), (100000, "100k")):
          ["actions=NORMAL"],
          {"vswitch": RUN, "ovs": RUN, "testpmd": RUN},
          note={"testpmd": "io forward p1 -> p2"},
-         emc_variants=_n >= 100000, quick=True)
+         emc_variants=_n >= 100000, quick=_n == 1000)
 
 _add("vxlan-1k", 5, "VXLAN decap, 1k inner flows", "rate",
      _two_ports(("vxlan_flows", 1000)), [],
@@ -112,15 +109,15 @@ _add("newflow", 6, "new-flow setup (every packet a new flow) + 1 "
      ["priority=100,in_port=1,dl_src=02:00:00:00:00:01,actions=output:4",
       "priority=10,in_port=1,actions=output:2",
       "priority=10,in_port=3,actions=output:4"],
-     {"vswitch": PENDING_CACHE, "ovs": RUN, "testpmd": NA_NOFLOWS},
+     {"vswitch": RUN, "ovs": RUN, "testpmd": NA_NOFLOWS},
      out="p2", est_out="p4")
 
 _add("flowmod-100k", 7, "flow_mod rate: 100k flows over OpenFlow 1.3 + "
      "barrier", "flowmod", _two_ports(("udp_flows", 1)), [],
-     {"vswitch": PENDING_CTL, "ovs": RUN, "testpmd": NA_NOFLOWS},
+     {"vswitch": RUN, "ovs": RUN, "testpmd": NA_NOFLOWS},
      # Unbundled, OVS takes minutes for 100k flow_mods while a PMD runs:
-     # one repetition per full run.
-     max_reps=1, ovs_bundle=True)
+     # one repetition per full run.  --quick installs 10k.
+     max_reps=1, ovs_bundle=True, quick=True, quick_n=10000)
 
 
 def by_id():
