@@ -384,9 +384,13 @@ on_packet_in(void *aux, const struct ft_dpact *act, const struct ft_key *key,
              const uint8_t *packet, size_t len)
 {
     struct ctl_ofbridge *ob = aux;
+    /* The pipeline metadata at the CONTROLLER action (written by earlier
+     * tables), not the packet's at ingress: 1.3 puts it in the match. */
+    struct ft_key at_action = *key;
+    at_action.metadata = act->controller.metadata;
     ofswitch_send_packet_in(ob->sw, act->controller.reason,
                             act->controller.table_id, act->controller.cookie,
-                            key, packet, len, act->controller.max_len);
+                            &at_action, packet, len, act->controller.max_len);
 }
 
 /* ---- lifetime ------------------------------------------------------------ */
