@@ -29,11 +29,12 @@
  * current one, and replaced ones until they are freed). A group leaves
  * memory when refs drops to zero, which can only happen after DELETE.
  * 'n_chained' counts GROUP actions in the current configurations of groups
- * still in the table: what OFPGMFC_CHAINED_GROUP looks at. The stats'
- * ref_count is flow references plus n_chained; holds (megaflow caches)
- * count as flows, because ft_group_unref() drops either kind and the two
- * cannot be told apart. refs is atomic (holds come from any reader
- * thread); it reaches zero only in ft_group_unref() or a free, on main.
+ * still in the table: what OFPGMFC_CHAINED_GROUP looks at. 'holds'
+ * counts the holds within refs (released by ft_group_release()), so the
+ * stats' ref_count is what the spec means, flow references plus
+ * n_chained, whatever megaflow caches hold. refs and holds are atomic
+ * (holds come from any reader thread); refs reaches zero only in
+ * ft_group_unref() / ft_group_release() or a free, on main.
  *
  * DELETE hands back the groups it unlinked in 'deleted', at most
  * 'deleted_cap' of them; '*n_deleted' is how many were written (DELETE of
@@ -147,6 +148,7 @@ struct ft_group {
     _Atomic uint64_t packets;
     _Atomic uint64_t bytes;
     _Atomic uint32_t refs;
+    _Atomic uint32_t holds;         /* of refs: ft_group_hold()s */
     /* Main thread only below. */
     uint32_t id;
     uint64_t created_ns;
@@ -998,6 +1000,7 @@ ft_group_mod(struct ft_group_table *t, const struct ft_group_mod *gm,
         atomic_init(&g->packets, 0);
         atomic_init(&g->bytes, 0);
         atomic_init(&g->refs, 1);   /* the index */
+        atomic_init(&g->holds, 0);
         cfg->generation = g->next_generation++;
         g->height = (uint8_t) height;
         atomic_init(&g->cfg, cfg);
@@ -1115,7 +1118,17 @@ ft_group_ref(struct ft_group_table *t, uint32_t id)
 void
 ft_group_hold(struct ft_group *g)
 {
+    atomic_fetch_add_explicit(&g->holds, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+}
+
+void
+ft_group_release(struct ft_group_table *t, struct ft_group *g)
+{
+    if (g) {
+        atomic_fetch_sub_explicit(&g->holds, 1, memory_order_relaxed);
+        unref(t, g);
+    }
 }
 
 void
@@ -1144,12 +1157,13 @@ ft_group_get_stats(const struct ft_group_table *t, uint32_t id,
     }
     const struct group_cfg *cfg = group_cfg(g);
     uint32_t refs = atomic_load_explicit(&g->refs, memory_order_relaxed);
+    uint32_t holds = atomic_load_explicit(&g->holds, memory_order_relaxed);
     uint64_t age = now_ns > g->created_ns ? now_ns - g->created_ns : 0;
 
     s->group_id = id;
-    /* Flows and holds (everything but the index and bucket references),
+    /* Flows (everything but the index, bucket references and holds),
      * plus the in-table groups forwarding here. */
-    s->ref_count = refs - 1 - g->bucket_refs + g->n_chained;
+    s->ref_count = refs - 1 - g->bucket_refs - holds + g->n_chained;
     s->packet_count = atomic_load_explicit(&g->packets, memory_order_relaxed);
     s->byte_count = atomic_load_explicit(&g->bytes, memory_order_relaxed);
     s->duration_sec = (uint32_t) (age / 1000000000u);

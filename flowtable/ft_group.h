@@ -150,8 +150,11 @@ uint32_t ft_group_list(const struct ft_group_table *, uint32_t *ids,
 struct ft_group *ft_group_lookup(const struct ft_group_table *,
                                  uint32_t group_id);
 struct ft_group *ft_group_ref(struct ft_group_table *, uint32_t group_id);
-/* One more reference on a group reached through a pointer (xcache). */
+/* One more reference on a group reached through a pointer (xcache,
+ * recirculation state), dropped with ft_group_release(); holds keep the
+ * object alive but are not the spec's ref_count. */
 void ft_group_hold(struct ft_group *);
+void ft_group_release(struct ft_group_table *, struct ft_group *);
 void ft_group_unref(struct ft_group_table *, struct ft_group *);
 uint32_t ft_group_id(const struct ft_group *);
 

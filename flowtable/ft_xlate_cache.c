@@ -162,7 +162,7 @@ ft_xcache_destroy(struct ft_pipeline *p, struct ft_xcache *xc)
     }
     groups = ft_pipeline_groups(p);
     for (uint32_t i = 0; i < xc->n_groups; i++) {
-        ft_group_unref(groups, xc->groups[i].group);
+        ft_group_release(groups, xc->groups[i].group);
     }
     if (xc->n_recirc) {
         ft_recirc_unref(ft_pipeline_xlate_state(p), xc->recirc_ids,

@@ -315,7 +315,7 @@ hold_group(struct ft_group *g, struct ft_group_table *groups)
 static void
 unref_group(struct ft_group *g, struct ft_group_table *groups)
 {
-    ft_group_unref(groups, g);
+    ft_group_release(groups, g);
 }
 
 static void
