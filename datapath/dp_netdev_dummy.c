@@ -119,6 +119,8 @@ dp_netdev_dummy_open(struct dp_port *port, char *err, size_t errlen)
     snprintf(d->vdev_name, sizeof d->vdev_name, "net_ring_%s", name);
     snprintf(port->devargs, sizeof port->devargs, "%s", d->vdev_name);
     port->class_data = d;
+    /* rte_eth_stats of the ring PMD count packets, never bytes. */
+    port->sw_byte_counts = true;
 
     /* The ring PMD cannot change its MAC; remember ours for dp_port_info.
      * Without a "mac" option: 02:dd:<generation>, locally administered. */

@@ -57,6 +57,9 @@ dp_pmd_tx_flush(struct dp_pmd *pmd, uint32_t slot)
     struct dp_port *port = __atomic_load_n(&dp_state.ports[slot],
                                            __ATOMIC_ACQUIRE);
     uint16_t sent = 0;
+    /* Counted before the hand-off: the mbufs are the driver's after it. */
+    uint64_t bytes = port && unlikely(port->sw_byte_counts)
+                     ? dp_burst_bytes(buf->pkts, n) : 0;
     if (likely(port && __atomic_load_n(&port->tx_ready, __ATOMIC_ACQUIRE))) {
         /* txq 0 is main's; worker slot s uses s + 1 when the device has
          * enough queues, otherwise queues are shared and locked. */
@@ -70,9 +73,13 @@ dp_pmd_tx_flush(struct dp_pmd *pmd, uint32_t slot)
         }
     }
     if (unlikely(sent < n)) {
+        bytes -= bytes ? dp_burst_bytes(&buf->pkts[sent], n - sent) : 0;
         rte_pktmbuf_free_bulk(&buf->pkts[sent], n - sent);
         dp_counter_add(&pmd->port_tx_dropped[slot], n - sent);
         dp_counter_add(&pmd->cnt.dropped, n - sent);
+    }
+    if (unlikely(bytes)) {
+        dp_counter_add(&pmd->port_tx_bytes[slot], bytes);
     }
     dp_counter_add(&pmd->cnt.tx_packets, sent);
 }
@@ -202,6 +209,10 @@ dp_pmd_loop(struct dp_pmd *pmd)
             struct rte_mbuf *pkts[DP_BURST];
             uint16_t n = rte_eth_rx_burst(e->port_id, e->qid, pkts, DP_BURST);
             if (n) {
+                if (unlikely(e->port->sw_byte_counts)) {
+                    dp_counter_add(&pmd->port_rx_bytes[e->port->slot],
+                                   dp_burst_bytes(pkts, n));
+                }
                 dp_pmd_process(pmd, e->port, pkts, n);
                 dp_pmd_tx_flush_all(pmd);
             }
@@ -388,6 +399,8 @@ dp_pmd_join(struct dp_pmd *pmd)
         if (port) {
             port->retired_rx_dropped += pmd->port_rx_dropped[i];
             port->retired_tx_dropped += pmd->port_tx_dropped[i];
+            port->retired_rx_bytes += pmd->port_rx_bytes[i];
+            port->retired_tx_bytes += pmd->port_tx_bytes[i];
         }
     }
     dp_state.pmds[pmd->slot] = NULL;

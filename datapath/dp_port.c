@@ -398,6 +398,8 @@ dp_port_add(struct dp_bridge *br, const struct dp_port_spec *spec,
         if (pmd) {
             __atomic_store_n(&pmd->port_rx_dropped[slot], 0, __ATOMIC_RELAXED);
             __atomic_store_n(&pmd->port_tx_dropped[slot], 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&pmd->port_rx_bytes[slot], 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&pmd->port_tx_bytes[slot], 0, __ATOMIC_RELAXED);
         }
     }
     dp_port_refresh_link(port);
@@ -446,6 +448,10 @@ dp_port_del(const char *name)
             __atomic_store_n(&pmd->port_rx_dropped[port->slot], 0,
                              __ATOMIC_RELAXED);
             __atomic_store_n(&pmd->port_tx_dropped[port->slot], 0,
+                             __ATOMIC_RELAXED);
+            __atomic_store_n(&pmd->port_rx_bytes[port->slot], 0,
+                             __ATOMIC_RELAXED);
+            __atomic_store_n(&pmd->port_tx_bytes[port->slot], 0,
                              __ATOMIC_RELAXED);
         }
     }
@@ -633,6 +639,10 @@ dp_port_get_stats(const char *name, struct dp_port_stats *stats)
     }
     stats->rx_dropped += port->retired_rx_dropped;
     stats->tx_dropped += port->retired_tx_dropped;
+    if (port->sw_byte_counts) {
+        stats->rx_bytes = port->retired_rx_bytes;
+        stats->tx_bytes = port->retired_tx_bytes;
+    }
     for (unsigned int i = 0; i < DP_MAX_PMDS; i++) {
         const struct dp_pmd *pmd = dp_state.pmds[i];
         if (pmd) {
@@ -640,6 +650,12 @@ dp_port_get_stats(const char *name, struct dp_port_stats *stats)
                 dp_counter_read(&pmd->port_rx_dropped[port->slot]);
             stats->tx_dropped +=
                 dp_counter_read(&pmd->port_tx_dropped[port->slot]);
+            if (port->sw_byte_counts) {
+                stats->rx_bytes +=
+                    dp_counter_read(&pmd->port_rx_bytes[port->slot]);
+                stats->tx_bytes +=
+                    dp_counter_read(&pmd->port_tx_bytes[port->slot]);
+            }
         }
     }
     return 0;

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
 #include "datapath/datapath.h"
@@ -63,6 +64,17 @@ static inline uint64_t
 dp_counter_read(const uint64_t *counter)
 {
     return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* Bytes in pkts[0..n) (whole frames), for ports that count in software. */
+static inline uint64_t
+dp_burst_bytes(struct rte_mbuf *const pkts[], unsigned int n)
+{
+    uint64_t bytes = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    }
+    return bytes;
 }
 
 /* ---- ports -------------------------------------------------------------- */
@@ -117,8 +129,14 @@ struct dp_port {
     uint8_t mac_override[6];
     void *class_data;
 
-    /* Datapath drops of workers that exited, so stats never go backwards. */
+    /* The driver counts packets but not bytes (the ring PMD behind dummy
+     * ports): workers count the port's bytes themselves, a sum per burst. */
+    bool sw_byte_counts;
+
+    /* Datapath drops of workers that exited, so stats never go backwards;
+     * likewise software byte counts (sw_byte_counts) and main's own. */
     uint64_t retired_rx_dropped, retired_tx_dropped;
+    uint64_t retired_rx_bytes, retired_tx_bytes;
 
     /* OpenFlow view. 'of_config' (FT_OFPPC_*) is written by main and read
      * by workers (relaxed): NO_RECV / PORT_DOWN drop at rx, PORT_DOWN at
@@ -278,6 +296,8 @@ struct dp_pmd {
     /* Per port slot, written by the worker. */
     uint64_t port_rx_dropped[DP_MAX_PORTS];
     uint64_t port_tx_dropped[DP_MAX_PORTS];
+    uint64_t port_rx_bytes[DP_MAX_PORTS];   /* sw_byte_counts ports only */
+    uint64_t port_tx_bytes[DP_MAX_PORTS];
 
     /* The caches. The flow cache is created and destroyed by main; the
      * EMC by the worker itself (NUMA-local). */

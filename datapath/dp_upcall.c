@@ -581,12 +581,17 @@ dp_main_output_sink(void *aux, uint32_t dp_port, uint32_t queue_id,
     uint16_t sent = 0;
 
     if (port && port->tx_ready && !(port->of_config & FT_OFPPC_PORT_DOWN)) {
+        uint64_t bytes = port->sw_byte_counts ? dp_burst_bytes(pkts, n) : 0;
         /* txq 0 is main's; workers share it only under the lock. */
         rte_spinlock_lock(&port->txq_lock[0]);
         sent = rte_eth_tx_burst(port->port_id, 0,
                                 (struct rte_mbuf **) (uintptr_t) pkts,
                                 (uint16_t) n);
         rte_spinlock_unlock(&port->txq_lock[0]);
+        if (bytes) {
+            bytes -= dp_burst_bytes(&pkts[sent], n - sent);
+            port->retired_tx_bytes += bytes;
+        }
     }
     if (sent < n) {
         rte_pktmbuf_free_bulk((struct rte_mbuf **) (uintptr_t) &pkts[sent],

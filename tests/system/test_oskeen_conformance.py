@@ -696,11 +696,6 @@ def test_stats_reflect_traffic(sw):
     assert t0.lookup_count - tbase.lookup_count >= 7
     assert t0.matched_count - tbase.matched_count >= 7
 
-@pytest.mark.xfail(strict=True, reason=(
-    "port stats byte counters of dummy ports are always 0 (OFPMP_PORT_STATS "
-    "and `vswitch-ctl port-stats`): dp_port_get_stats reads "
-    "rte_eth_stats ibytes/obytes, which the ring PMD behind dummy ports "
-    "never counts"))
 def test_port_stats_bytes(sw):
     sw.send_all([fm(dict(in_port=P1), [out(P2)])])
     base = {s.port_no: s for s in
