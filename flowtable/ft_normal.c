@@ -780,6 +780,15 @@ ft_normal_xlate(const struct ft_normal_ports *ports,
                 uint32_t in_port, int64_t now_ms,
                 struct ft_normal_result *result)
 {
+    ft_normal_xlate_learn(ports, mac, key, in_port, now_ms, true, result);
+}
+
+void
+ft_normal_xlate_learn(const struct ft_normal_ports *ports,
+                      struct ft_mac_table *mac, const struct ft_key *key,
+                      uint32_t in_port, int64_t now_ms, bool learn,
+                      struct ft_normal_result *result)
+{
     result->n_outputs = 0;
     result->dropped = false;
     result->flooded = false;
@@ -803,7 +812,7 @@ ft_normal_xlate(const struct ft_normal_ports *ports,
     uint16_t vlan = (uint16_t) in_vlan;
     result->vlan = vlan;
 
-    if (!eth_addr_is_multicast(&key->dl_src)) {
+    if (learn && !eth_addr_is_multicast(&key->dl_src)) {
         /* A full table refuses (and counts); the frame still goes out. */
         ft_mac_learn(mac, &key->dl_src, vlan, in_port, now_ms);
     }

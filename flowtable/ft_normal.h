@@ -187,5 +187,11 @@ void ft_normal_xlate(const struct ft_normal_ports *ports,
                      struct ft_mac_table *mac, const struct ft_key *key,
                      uint32_t in_port, int64_t now_ms,
                      struct ft_normal_result *result);
+/* The same with learning optional: revalidation and traces translate
+ * without teaching the table anything. */
+void ft_normal_xlate_learn(const struct ft_normal_ports *ports,
+                           struct ft_mac_table *mac, const struct ft_key *key,
+                           uint32_t in_port, int64_t now_ms, bool learn,
+                           struct ft_normal_result *result);
 
 #endif

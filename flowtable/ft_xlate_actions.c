@@ -231,8 +231,8 @@ xlate_normal(struct xlate_ctx *x)
     const struct ft_normal_ports *ports;
     struct ft_mac_table *mac;
     struct ft_normal_result res;
-    struct ft_key k = x->pkt.key;
-    bool learns = x->in->may_learn && !(k.dl_src.ea[0] & 1);
+    const struct ft_key *k = &x->pkt.key;
+    bool learns = x->in->may_learn && !(k->dl_src.ea[0] & 1);
 
     ft_pipeline_get_normal(x->p, &ports, &mac);
     x->out->uses_normal = true;
@@ -245,13 +245,8 @@ xlate_normal(struct xlate_ctx *x)
     xlate_wc_bytes(x, XKOFF(dl_src), XKSIZE(dl_src));
     xlate_wc_bytes(x, XKOFF(dl_dst), XKSIZE(dl_dst));
     xlate_wc_bytes(x, XKOFF(vlans[0].tci), XKSIZE(vlans[0].tci));
-    /* ft_normal_xlate learns every unicast source; a multicast one is
-     * never learned and read for nothing else, so setting the group bit
-     * of a copy is how translation without learning asks it not to. */
-    if (!x->in->may_learn) {
-        k.dl_src.ea[0] |= 1;
-    }
-    ft_normal_xlate(ports, mac, &k, x->pkt.key.in_port, x->in->now_ms, &res);
+    ft_normal_xlate_learn(ports, mac, k, k->in_port, x->in->now_ms,
+                          x->in->may_learn, &res);
     if (res.dropped) {
         xlate_trace(x, "NORMAL: input port or VLAN not allowed: dropped");
         return;
