@@ -26,36 +26,11 @@
 #include "flowtable/ft_xlate.h"
 #include "xlate_test_util.h"
 
-struct fx {
-    struct ft_pipeline *p;
-    struct ft_xlate_out *out;
-};
-
 static int
 setup(void **state)
 {
-    struct fx *fx = calloc(1, sizeof *fx);
-
-    fx->p = t_pipeline(8);
-    t_set_ports(fx->p, 6);
-    fx->out = t_out_new();
-    *state = fx;
-    return 0;
+    return t_fx_setup(state, 8);
 }
-
-static int
-teardown(void **state)
-{
-    struct fx *fx = *state;
-
-    ft_pipeline_destroy(fx->p);
-    free(fx->out);
-    free(fx);
-    return 0;
-}
-
-#define FX struct fx *fx = *state; struct ft_pipeline *p = fx->p; \
-    struct ft_xlate_out *out = fx->out
 
 /* Only in_port and recirc_id, always exact, plus what 'extra' adds. */
 static void
@@ -1100,7 +1075,7 @@ main(int argc, char **argv)
         "-m", "256", "--log-level=1", "-l", "0",
     };
     const struct CMUnitTest tests[] = {
-#define T(NAME) cmocka_unit_test_setup_teardown(NAME, setup, teardown)
+#define T(NAME) cmocka_unit_test_setup_teardown(NAME, setup, t_fx_teardown)
         T(test_apply_output),
         T(test_goto_and_write_metadata),
         T(test_clear_actions),

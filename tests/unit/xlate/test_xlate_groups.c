@@ -23,42 +23,10 @@
 #include "flowtable/ft_xlate.h"
 #include "xlate_test_util.h"
 
-struct fx {
-    struct ft_pipeline *p;
-    struct ft_xlate_out *out;
-};
-
 static int
 setup(void **state)
 {
-    struct fx *fx = calloc(1, sizeof *fx);
-
-    fx->p = t_pipeline(16);
-    t_set_ports(fx->p, 6);
-    fx->out = t_out_new();
-    *state = fx;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct fx *fx = *state;
-
-    ft_pipeline_destroy(fx->p);
-    free(fx->out);
-    free(fx);
-    return 0;
-}
-
-#define FX struct fx *fx = *state; struct ft_pipeline *p = fx->p; \
-    struct ft_xlate_out *out = fx->out
-
-static void
-match_ip(struct ft_match *m)
-{
-    t_match_all(m);
-    t_match_dl_type(m, T_ETH_IP);
+    return t_fx_setup(state, 16);
 }
 
 static void
@@ -97,7 +65,7 @@ test_group_all(void **state)
     struct ft_key k = t_key_ip(6, t_ip(10, 0, 0, 1));
 
     add_all_group(p);
-    match_ip(&m);
+    t_match_ip(&m);
     t_add_apply(p, 0, 10, &m, more, 2);
     /* Each modifying bucket on a copy; the bucket that only outputs needs
      * none; output 5 then sees the packet unmodified. */
@@ -140,7 +108,7 @@ test_group_select(void **state)
         b[i].weight = 1;
     }
     t_add_group(p, FT_OFPGT_SELECT, 2, b, 4);
-    match_ip(&m);
+    t_match_ip(&m);
     t_add_apply(p, 0, 10, &m, a, 1);
 
     for (uint32_t h = 0; h < 1024; h++) {
@@ -661,7 +629,7 @@ test_xcache_credits(void **state)
     struct ft_flow_mod del;
 
     t_add_group(p, FT_OFPGT_INDIRECT, 1, &b, 1);
-    match_ip(&m);
+    t_match_ip(&m);
     t_insts_init(&in);
     in.has_apply = true;
     in.apply = (struct ft_action_list) { a0, 1 };
@@ -754,7 +722,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(NAME) cmocka_unit_test_setup_teardown(NAME, setup, teardown)
+#define T(NAME) cmocka_unit_test_setup_teardown(NAME, setup, t_fx_teardown)
         T(test_group_all),
         T(test_group_select),
         T(test_group_indirect),

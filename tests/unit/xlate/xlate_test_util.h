@@ -445,6 +445,47 @@ t_wc_has(const struct ft_xlate_out *out, size_t ofs, size_t len)
     return false;
 }
 
+/* The usual test fixture: a pipeline of 'n_tables' with 6 ports and an
+ * output buffer; FX opens a test with 'p' and 'out' in scope. */
+struct t_fx {
+    struct ft_pipeline *p;
+    struct ft_xlate_out *out;
+};
+
+static inline int
+t_fx_setup(void **state, uint8_t n_tables)
+{
+    struct t_fx *fx = calloc(1, sizeof *fx);
+
+    assert_non_null(fx);
+    fx->p = t_pipeline(n_tables);
+    t_set_ports(fx->p, 6);
+    fx->out = t_out_new();
+    *state = fx;
+    return 0;
+}
+
+static inline int
+t_fx_teardown(void **state)
+{
+    struct t_fx *fx = *state;
+
+    ft_pipeline_destroy(fx->p);
+    free(fx->out);
+    free(fx);
+    return 0;
+}
+
+#define FX struct t_fx *fx = *state; struct ft_pipeline *p = fx->p; \
+    struct ft_xlate_out *out = fx->out
+
+static inline void
+t_match_ip(struct ft_match *m)
+{
+    t_match_all(m);
+    t_match_dl_type(m, T_ETH_IP);
+}
+
 #define T_WC_HAS(OUT, FIELD) \
     t_wc_has(OUT, offsetof(struct ft_key, FIELD), \
              sizeof(((struct ft_key *) 0)->FIELD))
