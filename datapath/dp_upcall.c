@@ -528,11 +528,17 @@ dp_deliver_packet_in(struct dp_upcall_msg *msg)
 
     if (br && br->pin_cb) {
         uint32_t len = rte_pktmbuf_pkt_len(msg->m);
-        uint8_t *buf = malloc(len ? len : 1);
-        if (buf) {
-            const void *data = rte_pktmbuf_read(msg->m, 0, len, buf);
-            br->pin_cb(br->pin_aux, &msg->act, &msg->key, data, len);
-            free(buf);
+        if (rte_pktmbuf_is_contiguous(msg->m)) {
+            br->pin_cb(br->pin_aux, &msg->act, &msg->key,
+                       rte_pktmbuf_mtod(msg->m, const uint8_t *), len);
+        } else {
+            /* Only a chained mbuf needs its bytes gathered. */
+            uint8_t *buf = malloc(len ? len : 1);
+            if (buf) {
+                const void *data = rte_pktmbuf_read(msg->m, 0, len, buf);
+                br->pin_cb(br->pin_aux, &msg->act, &msg->key, data, len);
+                free(buf);
+            }
         }
     }
     rte_pktmbuf_free(msg->m);
