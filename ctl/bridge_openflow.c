@@ -393,6 +393,18 @@ on_packet_in(void *aux, const struct ft_dpact *act, const struct ft_key *key,
                             &at_action, packet, len, act->controller.max_len);
 }
 
+static void
+on_port_status(void *aux, const char *port_name)
+{
+    struct ctl_ofbridge *ob = aux;
+    struct ofbridge_port *p = port_find(ob, port_name);
+    if (p) {
+        struct of_port desc;
+        port_describe(p, &desc);
+        ofswitch_port_changed(ob->sw, OFPPR_MODIFY, &desc);
+    }
+}
+
 /* ---- lifetime ------------------------------------------------------------ */
 
 uint64_t
@@ -477,6 +489,7 @@ ctl_ofbridge_create(struct dp_bridge *dp, const char *name,
     dp_bridge_set_pipeline(dp, ob->pipeline);
     dp_bridge_set_generation_cb(dp, on_generation, ob);
     dp_bridge_set_packet_in_cb(dp, on_packet_in, ob);
+    dp_bridge_set_port_status_cb(dp, on_port_status, ob);
     *out = ob;
     return 0;
 }
@@ -496,6 +509,7 @@ ctl_ofbridge_destroy(struct ctl_ofbridge *ob)
     }
     if (ob->dp && ob->pipeline) {
         dp_bridge_set_packet_in_cb(ob->dp, NULL, NULL);
+        dp_bridge_set_port_status_cb(ob->dp, NULL, NULL);
         dp_bridge_set_generation_cb(ob->dp, NULL, NULL);
         dp_bridge_set_pipeline(ob->dp, NULL);
     }

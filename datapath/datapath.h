@@ -169,6 +169,13 @@ typedef void dp_packet_in_cb(void *aux, const struct ft_dpact *act,
 void dp_bridge_set_packet_in_cb(struct dp_bridge *, dp_packet_in_cb *,
                                 void *aux);
 
+/* A port of the bridge changed link state (seen by dp_run_periodic, which
+ * also updates the pipeline's port map): the bridge reports PORT_STATUS
+ * (reason MODIFY). Called on the main thread with the port's name. */
+typedef void dp_port_status_cb(void *aux, const char *port_name);
+void dp_bridge_set_port_status_cb(struct dp_bridge *, dp_port_status_cb *,
+                                  void *aux);
+
 /* Main loop duties: deliver queued packet-ins (at most 'budget'), run due
  * revalidation/ageing rounds and complete generation syncs. Call every few
  * milliseconds; returns the ms until it next needs to run. */

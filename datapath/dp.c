@@ -875,6 +875,10 @@ dp_run_periodic(int64_t now_ms)
             VLOG_INFO(DP_LOG, "port %s: link %s", port->name,
                       port->link_up ? "up" : "down");
             dp_bridge_rebuild_ports(port->bridge);
+            if (port->bridge->port_status_cb) {
+                port->bridge->port_status_cb(port->bridge->port_status_aux,
+                                             port->name);
+            }
         }
     }
     dp_rxq_window_tick(now_ms);

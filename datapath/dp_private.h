@@ -164,6 +164,8 @@ struct dp_bridge {
     void *gen_aux;
     dp_packet_in_cb *pin_cb;
     void *pin_aux;
+    dp_port_status_cb *port_status_cb;
+    void *port_status_aux;
     uint64_t *sync_pending;          /* generations asked for, ascending */
     unsigned int n_sync_pending;
     uint64_t synced_generation;      /* megaflows known to reflect it */

@@ -64,6 +64,14 @@ dp_bridge_set_packet_in_cb(struct dp_bridge *br, dp_packet_in_cb *cb,
     br->pin_aux = aux;
 }
 
+void
+dp_bridge_set_port_status_cb(struct dp_bridge *br, dp_port_status_cb *cb,
+                             void *aux)
+{
+    br->port_status_cb = cb;
+    br->port_status_aux = aux;
+}
+
 /* The bridge a megaflow belongs to: that of its input port slot. */
 static struct dp_bridge *
 dp_megaflow_bridge(const struct dp_megaflow *mf)

@@ -431,6 +431,16 @@ dp_bridge_set_packet_in_cb(struct dp_bridge *br, dp_packet_in_cb *cb,
     br->pin_aux = aux;
 }
 
+void
+dp_bridge_set_port_status_cb(struct dp_bridge *br, dp_port_status_cb *cb,
+                             void *aux)
+{
+    /* The fake's links never change. */
+    (void) br;
+    (void) cb;
+    (void) aux;
+}
+
 int
 dp_run_upcalls(unsigned int budget)
 {

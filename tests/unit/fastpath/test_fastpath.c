@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include <rte_ethdev.h>
+
 #include "datapath/datapath.h"
 #include "flowtable/ft_pipeline.h"
 #include "flowtable/ft_xlate.h"
@@ -777,6 +779,45 @@ test_port_config(void **state)
     bridge_down();
 }
 
+/* A link going down is seen by the periodic tick: the bridge's port-status
+ * callback hears of it (for PORT_STATUS), and the port map's liveness
+ * follows (FAST_FAILOVER and FLOOD read it). */
+static unsigned int link_events;
+static char link_event_port[16];
+
+static void
+on_link_event(void *aux, const char *port_name)
+{
+    (void) aux;
+    link_events++;
+    snprintf(link_event_port, sizeof link_event_port, "%s", port_name);
+}
+
+static void
+test_link_change_reported(void **state)
+{
+    (void) state;
+    bridge_up(2);
+    link_events = 0;
+    dp_bridge_set_port_status_cb(fx.br, on_link_event, NULL);
+    dp_run_periodic(time_msec());
+    assert_int_equal(link_events, 0);           /* nothing changed yet */
+
+    json_t *info = dp_port_info("fp2");
+    uint16_t port_id = (uint16_t) json_integer_value(
+        json_object_get(info, "port_id"));
+    json_decref(info);
+    assert_int_equal(rte_eth_dev_set_link_down(port_id), 0);
+    dp_run_periodic(time_msec());
+    assert_int_equal(link_events, 1);
+    assert_string_equal(link_event_port, "fp2");
+    assert_int_equal(rte_eth_dev_set_link_up(port_id), 0);
+    dp_run_periodic(time_msec());
+    assert_int_equal(link_events, 2);
+    dp_bridge_set_port_status_cb(fx.br, NULL, NULL);
+    bridge_down();
+}
+
 /* Popping the bottom MPLS label recirculates (xlate must see the IPv4
  * header to route): the worker re-parses and looks the packet up again
  * with the recirculation id; both passes become megaflows. */
@@ -926,6 +967,7 @@ main(void)
         cmocka_unit_test(test_idle_expiry),
         cmocka_unit_test(test_flow_stats_credit),
         cmocka_unit_test(test_port_config),
+        cmocka_unit_test(test_link_change_reported),
         cmocka_unit_test(test_recirculation),
         cmocka_unit_test(test_megaflow_limit),
     };
