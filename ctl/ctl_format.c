@@ -438,13 +438,15 @@ ctl_format_pmd_perf(FILE *out, const json_t *result)
         return;
     }
     static const char *const heads[] = {
-        "CORE", "PACKETS", "CYC/PKT", "EMC%", "MEGAFLOW%", "MISSES",
+        "CORE", "PACKETS", "CYC/PKT", "SIMPLE%", "EMC%", "MEGAFLOW%",
+        "MISSES",
         "LOOKUPS/HIT", "UPCALLS", "QUEUED", "DROPPED", "CYC/MISS", "IDLE%",
         "MEGAFLOWS",
     };
     static const char *const keys[] = {
-        "core", "packets", "cycles_per_pkt", "emc_hit_pct",
-        "megaflow_hit_pct", "misses", "subtable_lookups_per_hit",
+        "core", "packets", "cycles_per_pkt", "simple_hit_pct",
+        "emc_hit_pct", "megaflow_hit_pct", "misses",
+        "subtable_lookups_per_hit",
         "upcalls_handled", "upcalls_queued", "upcalls_dropped",
         "cycles_per_miss", "idle_pct", "megaflows",
     };

@@ -203,7 +203,9 @@ uint32_t dp_port_get_of_config(const char *name);
 json_t *dp_bridge_dump_dp_flows(struct dp_bridge *);
 
 /* Per-worker fast-path figures as a JSON array of {"core", "packets",
- * "cycles_per_pkt", "emc_hits", "megaflow_hits", "misses", "emc_hit_pct",
+ * "cycles_per_pkt", "simple_hits" (packets of bursts sent unparsed by the
+ * port's port-only megaflow: OVS's "simple match"), "emc_hits",
+ * "megaflow_hits", "misses", "simple_hit_pct", "emc_hit_pct",
  * "megaflow_hit_pct", "subtable_lookups_per_hit", "upcalls_handled",
  * "upcalls_queued", "upcalls_dropped", "cycles_per_miss", "miss_cycles_hist"
  * [counts per power-of-two bucket], "idle_pct", "megaflows"}. */

@@ -426,6 +426,26 @@ table_insert(struct dp_flow_cache *fc, struct dpcls_subtable *st,
 
 /* ---- subtables (classifier lock) --------------------------------------------- */
 
+/* Does the mask look at nothing but the input port and the recirculation
+ * id? Its megaflow (one per recirc_id) then matches every packet of the
+ * port at that pass. */
+static bool
+subtable_mask_is_port_only(const struct dpcls_subtable *st)
+{
+    struct ft_key allowed;
+
+    ft_key_zero(&allowed);
+    allowed.in_port = UINT32_MAX;
+    allowed.recirc_id = UINT32_MAX;
+    const ft_key_word *ok = ft_key_u64(&allowed);
+    for (unsigned int i = 0; i < st->n_words; i++) {
+        if (st->mask.storage[i] & ~ok[st->idx[i]]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static struct dpcls_subtable *
 subtable_create(const struct dp_flow_cache *fc,
                 const struct ft_miniflow *mask, unsigned int n_words)
@@ -455,6 +475,7 @@ subtable_create(const struct dp_flow_cache *fc,
     st->lookup = dpcls_lookup_select(
         n_words, __atomic_load_n(&fc->impl, __ATOMIC_RELAXED)
                  == DP_DPCLS_IMPL_GENERIC);
+    st->port_only = subtable_mask_is_port_only(st);
     return st;
 }
 

@@ -342,6 +342,23 @@ uint32_t dp_dpcls_lookup(struct dp_dpcls *, const struct ft_key *const keys[],
 
 uint32_t dp_dpcls_in_port(const struct dp_dpcls *);
 
+/* Subtables (distinct masks) in the classifier. The owning PMD. */
+unsigned int dp_dpcls_n_subtables(const struct dp_dpcls *);
+
+/* The megaflow that matches every first-pass packet of the port, if one is
+ * installed: its mask has only in_port and recirc_id bits, so it answers
+ * for a whole burst without parsing a packet (megaflows of a classifier do
+ * not overlap, so no other one can match those packets). Looked for in the
+ * two best-ranked subtables; NULL when there is none. Its hits are not
+ * counted in the classifier's stats: the caller accounts the megaflow.
+ * The owning PMD, lock-free. */
+struct dp_megaflow *dp_dpcls_port_megaflow(struct dp_dpcls *);
+/* Counts 'n' hits of 'mf' (found by dp_dpcls_port_megaflow()) in the
+ * classifier's stats and its subtable's ranking, as a lookup would. The
+ * owning PMD. */
+void dp_dpcls_credit(struct dp_dpcls *, struct dp_megaflow *mf,
+                     unsigned int n);
+
 /* Adds the classifier's counters to '*stats'. Any thread. */
 void dp_dpcls_get_stats(const struct dp_dpcls *, struct dp_dpcls_stats *);
 /* The same summed over every classifier of the container. */

@@ -270,3 +270,48 @@ dp_dpcls_lookup(struct dp_dpcls *cls, const struct ft_key *const keys[],
     }
     return hits;
 }
+
+unsigned int
+dp_dpcls_n_subtables(const struct dp_dpcls *cls)
+{
+    return __atomic_load_n(&cls->pvec, __ATOMIC_ACQUIRE)->n;
+}
+
+struct dp_megaflow *
+dp_dpcls_port_megaflow(struct dp_dpcls *cls)
+{
+    const struct dpcls_pvec *pvec = __atomic_load_n(&cls->pvec,
+                                                    __ATOMIC_ACQUIRE);
+    /* The ranking puts the subtable that takes the port's traffic first;
+     * a second look covers the interval before the next ranking. */
+    unsigned int n = pvec->n < 2 ? pvec->n : 2;
+
+    for (unsigned int rank = 0; rank < n; rank++) {
+        struct dpcls_subtable *st = pvec->subtables[rank];
+
+        if (st->port_only) {
+            struct ft_key probe;
+            const struct ft_key *keys[1] = { &probe };
+            struct dp_megaflow *mf[1];
+
+            ft_key_zero(&probe);
+            probe.in_port = cls->in_port;
+            dpcls_lookup_fn *fn = __atomic_load_n(&st->lookup,
+                                                  __ATOMIC_RELAXED);
+            return fn(st, keys, 1, mf) ? mf[0] : NULL;
+        }
+    }
+    return NULL;
+}
+
+void
+dp_dpcls_credit(struct dp_dpcls *cls, struct dp_megaflow *mf, unsigned int n)
+{
+    struct dpcls_subtable *st = mf->subtable;
+
+    dpcls_counter_add(&st->hits, n);
+    dpcls_counter_add(&st->hits_total, n);
+    dpcls_counter_add(&cls->stats.lookups, n);
+    dpcls_counter_add(&cls->stats.hits, n);
+    dpcls_counter_add(&cls->stats.subtable_lookups, n);
+}

@@ -80,6 +80,8 @@ struct dpcls_subtable {
     dpcls_lookup_fn *lookup;        /* atomic: switched by set_lookup_impl */
     struct dpcls_table *table;      /* RCU */
     uint32_t n_words;
+    bool port_only;                 /* the mask has in_port and recirc_id
+                                       bits only (dp_dpcls_port_megaflow) */
     uint8_t idx[FT_KEY_U64S];       /* key word of each mask value */
     /* The mask as a miniflow; its values are the per-word masks. */
     struct ft_miniflow_buf mask;

@@ -62,6 +62,12 @@
 #define DP_EMC_MAX_ENTRIES 65536          /* slot indexes are 16-bit halves
                                              of the hash */
 #define DP_EMC_DEFAULT_INSERT_INV_PROB 100 /* as OVS emc-insert-inv-prob */
+#define DP_EMC_SWEEP_SLOTS 64             /* per busy millisecond */
+/* The EMC is consulted only when the port's megaflow classifier has at
+ * least this many subtables: with one, a classifier hit is one hash probe
+ * over a few mask words, as cheap as an EMC hit and without the EMC's
+ * misses (and insertions) when flows outnumber its entries. */
+#define DP_EMC_MIN_SUBTABLES 2
 
 struct dp_emc;
 

@@ -505,7 +505,7 @@ dp_parse(const uint8_t *data, uint32_t len, struct ft_key *key,
     uint32_t ofs = 2 * ETH_ADDR_LEN;
     uint16_t type;
 
-    memset(key, 0, sizeof *key);
+    ft_key_zero(key);
     layers->l2_5_ofs = DP_LAYER_ABSENT;
     layers->l3_ofs = DP_LAYER_ABSENT;
     layers->l4_ofs = DP_LAYER_ABSENT;
@@ -566,4 +566,57 @@ dp_parse(const uint8_t *data, uint32_t len, struct ft_key *key,
         layers->l3_ofs = (uint16_t) ofs;
         return 0;
     }
+}
+
+/* ---- TCP flags only ------------------------------------------------------ */
+
+uint16_t
+dp_parse_tcp_flags(const uint8_t *data, uint32_t len)
+{
+    uint32_t ofs = ETH_HEADER_LEN;
+    uint16_t type;
+
+    if (unlikely(len < ETH_HEADER_LEN)) {
+        return 0;
+    }
+    len = MIN(len, (uint32_t) MAX_FRAME_LEN);
+    type = ntohs(load_be16(data + 2 * ETH_ADDR_LEN));
+    for (int i = 0; i < FT_VLAN_MAX && is_vlan_tpid(type); i++) {
+        if (len - ofs < VLAN_HEADER_LEN) {
+            return 0;
+        }
+        type = ntohs(load_be16(data + ofs + 2));
+        ofs += VLAN_HEADER_LEN;
+    }
+    if (likely(type == RTE_ETHER_TYPE_IPV4)) {
+        /* The checks of parse_ipv4() and parse_l4() for TCP, in order. */
+        const struct rte_ipv4_hdr *ip = (const void *) (data + ofs);
+        uint32_t room = len - ofs;
+
+        if (room < IPV4_MIN_HLEN || (ip->version_ihl >> 4) != 4
+            || ip->next_proto_id != IP_PROTO_TCP) {
+            return 0;
+        }
+        uint32_t hlen = (uint32_t) (ip->version_ihl & 0x0f) * 4;
+        uint32_t total_len = ntohs(ip->total_length);
+        if (hlen < IPV4_MIN_HLEN || hlen > total_len || total_len > room
+            || (ntohs(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK)
+            || total_len - hlen < TCP_MIN_HLEN) {
+            return 0;
+        }
+        const struct rte_tcp_hdr *tcp = (const void *) (data + ofs + hlen);
+        uint32_t tcp_hlen = (uint32_t) (tcp->data_off >> 4) * 4;
+        if (tcp_hlen < TCP_MIN_HLEN || tcp_hlen > total_len - hlen) {
+            return 0;
+        }
+        return ntohs(load_be16(&tcp->data_off)) & TCP_FLAGS_MASK;
+    }
+    if (type == RTE_ETHER_TYPE_ARP || type == RTE_ETHER_TYPE_RARP) {
+        return 0;
+    }
+    /* IPv6 (extension headers), LLC/SNAP, MPLS, PBB: the full parser. */
+    struct ft_key key;
+    struct dp_parse_layers layers;
+    dp_parse(data, len, &key, &layers);
+    return ntohs(key.tcp_flags);
 }

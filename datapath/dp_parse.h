@@ -93,6 +93,12 @@ int dp_parse(const uint8_t *data, uint32_t len, struct ft_key *key,
 
 /* dp_parse() over the first segment of 'm', then key->in_port = in_port.
  * Tunnel metadata, metadata and recirc_id are left zero for the caller. */
+/* The TCP flags (host order, low 12 bits) dp_parse() would put in the
+ * key, 0 when the frame is not a TCP segment it would parse: the one
+ * field of a burst's stats the simple-match path needs. IPv4 is read
+ * directly; other frames that may carry TCP go through dp_parse(). */
+uint16_t dp_parse_tcp_flags(const uint8_t *data, uint32_t len);
+
 static inline int
 dp_parse_mbuf(struct rte_mbuf *m, uint32_t in_port, struct ft_key *key,
               struct dp_parse_layers *layers)

@@ -129,12 +129,60 @@ dp_pmd_output_sink(void *aux, uint32_t dp_port, uint32_t queue_id,
         dp_counter_add(&pmd->cnt.dropped, n);
         return;
     }
-    for (unsigned int i = 0; i < n; i++) {
-        dp_pmd_tx_enqueue(pmd, dp_port, pkts[i]);
+    struct dp_txbuf *buf = &pmd->txbufs[dp_port];
+    if (!buf->dirty) {
+        buf->dirty = true;
+        pmd->dirty[pmd->n_dirty++] = (uint16_t) dp_port;
+    }
+    /* Whole runs at a time: a per-packet enqueue reloads buf->n after
+     * every store (the mbuf array may alias it). */
+    while (n) {
+        unsigned int room = DP_BURST - buf->n;
+        unsigned int k = n < room ? n : room;
+        memcpy(&buf->pkts[buf->n], pkts, k * sizeof pkts[0]);
+        buf->n = (uint16_t) (buf->n + k);
+        pkts += k;
+        n -= k;
+        if (buf->n == DP_BURST) {
+            dp_pmd_tx_flush(pmd, dp_port);
+        }
     }
 }
 
 /* ---- the poll loop (worker) ------------------------------------------------------ */
+
+/* The time of a burst for meters, megaflow 'used' stamps and the upcall
+ * buckets, without a clock_gettime per burst: TSC ticks since a base that
+ * is re-read from CLOCK_MONOTONIC once a second (the TSC is the kernel's
+ * clocksource here, so only NTP slewing separates the two). The clock
+ * never steps back: when the extrapolation is ahead of the system clock,
+ * it keeps its value and runs slower for the next second to close the
+ * gap; when behind, it jumps forward. */
+static void
+dp_pmd_clock_update(struct dp_pmd *pmd, uint64_t tsc)
+{
+    uint64_t ticks = tsc - pmd->clock_tsc0;
+    uint64_t ns = pmd->clock_ns0 + (uint64_t) ((double) ticks
+                                               * pmd->ns_per_tsc);
+
+    if (unlikely(!pmd->clock_tsc0 || ticks >= pmd->tsc_hz)) {
+        uint64_t sys = (uint64_t) time_usec() * 1000;
+        double hz = (double) (pmd->tsc_hz ? pmd->tsc_hz : 1);
+        double second_ns = 1e9;
+
+        if (pmd->clock_tsc0 && ns > sys) {
+            uint64_t ahead = ns - sys;
+            second_ns = ahead < 500000000 ? 1e9 - (double) ahead : 5e8;
+        } else {
+            ns = sys;
+        }
+        pmd->clock_tsc0 = tsc;
+        pmd->clock_ns0 = ns;
+        pmd->ns_per_tsc = second_ns / hz;
+    }
+    pmd->exec.now_ns = ns;
+    pmd->now_ms = (int64_t) (ns / 1000000);
+}
 
 static void
 dp_pmd_drop_rx(struct dp_pmd *pmd, const struct dp_port *in,
@@ -166,8 +214,10 @@ dp_pmd_process(struct dp_pmd *pmd, struct dp_port *in, struct rte_mbuf **pkts,
         dp_pmd_drop_rx(pmd, in, pkts, n);
         return;
     }
-    pmd->now_ms = time_msec();
-    pmd->exec.now_ns = (uint64_t) time_usec() * 1000;
+    dp_pmd_clock_update(pmd, rte_rdtsc());
+    if (dp_pmd_forward_port_only(pmd, in, pkts, n)) {
+        return;
+    }
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
         if (i + 1 < n) {
@@ -234,12 +284,15 @@ dp_pmd_loop(struct dp_pmd *pmd)
             idle += now - prev;
             prev = now;
         }
-        if (packets) {
-            /* Cheap when not due: subtable ranking once a second, a few
-             * EMC slots checked for removed megaflows per busy pass. */
+        if (packets && pmd->now_ms != pmd->last_sweep_ms) {
+            /* Once a millisecond at most: subtable ranking (itself once a
+             * second), and a few EMC slots checked for removed megaflows
+             * (each is a cache miss; 64 a millisecond visit the default
+             * 8k-entry EMC in about 130 ms). */
+            pmd->last_sweep_ms = pmd->now_ms;
             dp_flow_cache_sort(pmd->flows, pmd->now_ms);
             if (pmd->emc) {
-                dp_emc_sweep(pmd->emc, 16);
+                dp_emc_sweep(pmd->emc, DP_EMC_SWEEP_SLOTS);
             }
         }
         if (busy) {
@@ -708,6 +761,7 @@ dp_pmd_stats(void)
             "sleep_us", (json_int_t) DP_STAT(pmd, sleep_us),
             "rxqs", (json_int_t) n_rxqs));
         json_t *o = json_array_get(array, json_array_size(array) - 1);
+        set_counter(o, "simple_hits", DP_STAT(pmd, simple_hits));
         set_counter(o, "emc_hits", DP_STAT(pmd, emc_hits));
         set_counter(o, "megaflow_hits", DP_STAT(pmd, megaflow_hits));
         set_counter(o, "misses", DP_STAT(pmd, misses));
@@ -743,11 +797,12 @@ dp_pmd_perf(void)
         uint64_t packets = DP_STAT(pmd, packets);
         uint64_t busy = DP_STAT(pmd, busy_cycles);
         uint64_t idle = DP_STAT(pmd, idle_cycles);
+        uint64_t simple = DP_STAT(pmd, simple_hits);
         uint64_t emc = DP_STAT(pmd, emc_hits);
         uint64_t mega = DP_STAT(pmd, megaflow_hits);
         uint64_t misses = DP_STAT(pmd, misses);
         uint64_t handled = DP_STAT(pmd, upcalls_handled);
-        uint64_t lookups = emc + mega + misses;
+        uint64_t lookups = simple + emc + mega + misses;
         struct dp_dpcls_stats cls = { 0, 0, 0 };
         if (pmd->flows) {
             dp_flow_cache_get_stats(pmd->flows, &cls);
@@ -769,6 +824,9 @@ dp_pmd_perf(void)
             "megaflow_hit_pct", percent(mega, lookups),
             "subtable_lookups_per_hit",
             ratio(cls.subtable_lookups, cls.hits));
+        set_counter(o, "simple_hits", simple);
+        json_object_set_new(o, "simple_hit_pct",
+                            json_real(percent(simple, lookups)));
         set_counter(o, "upcalls_handled", handled);
         set_counter(o, "upcalls_queued", DP_STAT(pmd, upcalls_queued));
         set_counter(o, "upcalls_dropped", DP_STAT(pmd, upcalls_dropped));

@@ -219,6 +219,8 @@ struct dp_pmd_counters {
     uint64_t idle_cycles;
     uint64_t sleep_us;
     /* the caches */
+    uint64_t simple_hits;            /* bursts answered by the port's
+                                        port-only megaflow, unparsed */
     uint64_t emc_hits;
     uint64_t megaflow_hits;
     uint64_t misses;                 /* neither cache had it */
@@ -314,6 +316,12 @@ struct dp_pmd {
     struct dp_exec_ctx exec;
     uint64_t tsc_hz;
     int64_t now_ms;                  /* of the current burst */
+    int64_t last_sweep_ms;           /* EMC sweep and subtable ranking */
+    /* The worker's clock (dp_pmd_clock_update): TSC ticks since a base
+     * re-read from CLOCK_MONOTONIC once a second. */
+    uint64_t clock_tsc0;
+    uint64_t clock_ns0;
+    double ns_per_tsc;
     unsigned int exec_depth;         /* recirculation depth executing */
     /* One translation buffer per recirculation depth: a miss during a
      * recirculation must not overwrite the actions being executed. */
@@ -403,6 +411,12 @@ bool dp_port_refresh_link(struct dp_port *port);
  * on port slot 'in_slot' of 'br', at recirculation depth 'depth'; keys
  * and layers as dp_parse_mbuf() left them with in_port = the slot. Takes
  * ownership of the packets. Worker. */
+/* The simple-match path: when the port's classifier holds a megaflow that
+ * matches all its first-pass packets and whose actions are one OUTPUT (or
+ * none), sends the whole burst there without parsing it and returns true;
+ * false (nothing done) otherwise. */
+bool dp_pmd_forward_port_only(struct dp_pmd *pmd, const struct dp_port *in,
+                              struct rte_mbuf **pkts, unsigned int n);
 void dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br,
                     uint32_t in_slot, struct rte_mbuf **pkts,
                     struct ft_key *keys, struct dp_parse_layers *layers,

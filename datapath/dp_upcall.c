@@ -370,6 +370,72 @@ dp_pmd_drop_input(struct dp_pmd *pmd, uint32_t in_slot,
     dp_counter_add(&pmd->cnt.dropped, n);
 }
 
+/* Accounts and executes the 'n' packets of one megaflow. */
+static void
+dp_pmd_execute_group(struct dp_pmd *pmd, uint32_t in_slot,
+                     struct dp_megaflow *mf, struct rte_mbuf **pkts,
+                     const struct ft_key **keys,
+                     const struct dp_parse_layers *layers, unsigned int n,
+                     unsigned int depth)
+{
+    uint32_t bytes = 0;
+    uint16_t tcp_flags = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        bytes += rte_pktmbuf_pkt_len(pkts[i]);
+        tcp_flags |= keys[i]->tcp_flags;
+    }
+    dp_megaflow_account(mf, n, bytes, pmd->now_ms, ntohs(tcp_flags));
+    const struct dp_actions *acts = dp_megaflow_actions(mf);
+    if (!acts->n) {
+        /* The pipeline drops these: an input drop of the port, as
+         * NORMAL's refusals (VLAN not allowed) always counted. */
+        dp_pmd_drop_input(pmd, in_slot, pkts, n);
+        return;
+    }
+    unsigned int saved = pmd->exec_depth;
+    pmd->exec_depth = depth;
+    dp_execute(&pmd->exec, pkts, keys, layers, n, acts->acts, acts->n);
+    pmd->exec_depth = saved;
+}
+
+bool
+dp_pmd_forward_port_only(struct dp_pmd *pmd, const struct dp_port *in,
+                         struct rte_mbuf **pkts, unsigned int n)
+{
+    struct dp_dpcls *cls = dp_flow_cache_find(pmd->flows, in->slot);
+    struct dp_megaflow *mf = cls ? dp_dpcls_port_megaflow(cls) : NULL;
+
+    if (likely(!mf) || unlikely(dp_megaflow_is_dead(mf))) {
+        return false;
+    }
+    const struct dp_actions *acts = dp_megaflow_actions(mf);
+    if (acts->n > 1 || (acts->n && acts->acts[0].type != FT_DPACT_OUTPUT)) {
+        return false;               /* the actions need the parsed keys */
+    }
+    uint32_t bytes = 0;
+    uint16_t tcp_flags = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        uint32_t len = rte_pktmbuf_data_len(pkts[i]);
+        if (unlikely(len < RTE_ETHER_HDR_LEN)) {
+            return false;           /* runts are dropped by the full path */
+        }
+        bytes += rte_pktmbuf_pkt_len(pkts[i]);
+        tcp_flags |= dp_parse_tcp_flags(rte_pktmbuf_mtod(pkts[i],
+                                                         const uint8_t *),
+                                        len);
+    }
+    dp_dpcls_credit(cls, mf, n);
+    dp_counter_add(&pmd->cnt.simple_hits, n);
+    dp_megaflow_account(mf, n, bytes, pmd->now_ms, tcp_flags);
+    if (!acts->n) {
+        dp_pmd_drop_input(pmd, in->slot, pkts, n);
+    } else {
+        dp_pmd_output_sink(pmd, acts->acts[0].output.dp_port,
+                           DP_EXEC_QUEUE_NONE, pkts, n);
+    }
+    return true;
+}
+
 void
 dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
                struct rte_mbuf **pkts, struct ft_key *keys,
@@ -379,21 +445,27 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
     struct ft_pipeline *pl = __atomic_load_n(&br->pipeline, __ATOMIC_ACQUIRE);
     const struct dp_port *in = __atomic_load_n(&dp_state.ports[in_slot],
                                                __ATOMIC_ACQUIRE);
-    const struct ft_key *kp[DP_BURST] = { NULL };
-    uint32_t hashes[DP_BURST] = { 0 };
+    const struct ft_key *kp[DP_BURST];
+    uint32_t hashes[DP_BURST];
     struct dp_megaflow *mfs[DP_BURST];
     uint32_t found = 0;
-    bool emc_on = pmd->emc && !__atomic_load_n(&dp_state.flow_cfg.emc_disable,
-                                               __ATOMIC_RELAXED);
 
     if (unlikely(!pl || !in)) {
         rte_pktmbuf_free_bulk(pkts, n);
         dp_counter_add(&pmd->cnt.dropped, n);
         return;
     }
+    struct dp_dpcls *cls = dp_flow_cache_find(pmd->flows, in_slot);
+    bool emc_on = pmd->emc && cls
+                  && dp_dpcls_n_subtables(cls) >= DP_EMC_MIN_SUBTABLES
+                  && !__atomic_load_n(&dp_state.flow_cfg.emc_disable,
+                                      __ATOMIC_RELAXED);
     for (unsigned int i = 0; i < n; i++) {
         kp[i] = &keys[i];
-        hashes[i] = dp_packet_hash(pkts[i], &keys[i]);
+        /* dp_packet_hash() of the first pass is in the key already. */
+        hashes[i] = keys[i].recirc_id
+                    ? rte_hash_crc_4byte(keys[i].recirc_id, keys[i].dp_hash)
+                    : keys[i].dp_hash;
         mfs[i] = NULL;
     }
 
@@ -406,7 +478,6 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
     uint32_t all = n == 32 ? UINT32_MAX : (1u << n) - 1;
     uint32_t left = all & ~found;
     if (left) {
-        struct dp_dpcls *cls = dp_flow_cache_find(pmd->flows, in_slot);
         if (cls) {
             const struct ft_key *lk[DP_BURST];
             struct dp_megaflow *lm[DP_BURST];
@@ -479,41 +550,43 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
     }
 
     /* 3. Group by megaflow, execute each group once. */
-    unsigned int done_mask = 0;
+    uint32_t todo = 0;
     for (unsigned int i = 0; i < n; i++) {
-        if (!pkts[i] || !mfs[i] || (done_mask & (1u << i))) {
-            continue;
+        if (pkts[i] && mfs[i]) {
+            todo |= UINT32_C(1) << i;
         }
+    }
+    if (todo == all) {
+        /* The common burst: every packet on one megaflow, executed in
+         * place without gathering. */
+        unsigned int i = 1;
+        while (i < n && mfs[i] == mfs[0]) {
+            i++;
+        }
+        if (i == n) {
+            dp_pmd_execute_group(pmd, in_slot, mfs[0], pkts, kp, layers, n,
+                                 depth);
+            return;
+        }
+    }
+    while (todo) {
+        unsigned int i = (unsigned int) __builtin_ctz(todo);
         struct dp_megaflow *mf = mfs[i];
         struct rte_mbuf *gp[DP_BURST];
         const struct ft_key *gk[DP_BURST];
         struct dp_parse_layers gl[DP_BURST];
         unsigned int g = 0;
-        uint32_t bytes = 0;
-        uint16_t tcp_flags = 0;
-        for (unsigned int j = i; j < n; j++) {
-            if (pkts[j] && mfs[j] == mf && !(done_mask & (1u << j))) {
-                done_mask |= 1u << j;
+        for (uint32_t bits = todo; bits; bits &= bits - 1) {
+            unsigned int j = (unsigned int) __builtin_ctz(bits);
+            if (mfs[j] == mf) {
+                todo &= ~(UINT32_C(1) << j);
                 gp[g] = pkts[j];
                 gk[g] = kp[j];
                 gl[g] = layers[j];
-                bytes += rte_pktmbuf_pkt_len(pkts[j]);
-                tcp_flags |= keys[j].tcp_flags;
                 g++;
             }
         }
-        dp_megaflow_account(mf, g, bytes, pmd->now_ms, ntohs(tcp_flags));
-        const struct dp_actions *acts = dp_megaflow_actions(mf);
-        if (!acts->n) {
-            /* The pipeline drops these: an input drop of the port, as
-             * NORMAL's refusals (VLAN not allowed) always counted. */
-            dp_pmd_drop_input(pmd, in_slot, gp, g);
-            continue;
-        }
-        unsigned int saved = pmd->exec_depth;
-        pmd->exec_depth = depth;
-        dp_execute(&pmd->exec, gp, gk, gl, g, acts->acts, acts->n);
-        pmd->exec_depth = saved;
+        dp_pmd_execute_group(pmd, in_slot, mf, gp, gk, gl, g, depth);
     }
 }
 

@@ -271,12 +271,14 @@ class Vswitch(Contender):
         self.ctl("pmd-stats-clear")
 
     def cache_stats(self):
-        """vswitch's PMD counters on the harness's cache levels: no simple
-        match cache or SMC; a miss is either translated (upcall) or
-        dropped by the upcall rate limit (failed)."""
+        """vswitch's PMD counters on the harness's cache levels: "simple"
+        is the port-only megaflow path (whole bursts, unparsed); no SMC; a
+        miss is either translated (upcall) or dropped by the upcall rate
+        limit (failed)."""
         stats = dict.fromkeys(("simple", "emc", "smc", "megaflow", "upcall",
                                "failed"), 0)
         for pmd in self.ctl("pmd-perf-show", json_out=True):
+            stats["simple"] += int(pmd.get("simple_hits", 0))
             stats["emc"] += int(pmd["emc_hits"])
             stats["megaflow"] += int(pmd["megaflow_hits"])
             stats["upcall"] += int(pmd["upcalls_handled"])

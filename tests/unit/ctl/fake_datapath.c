@@ -514,10 +514,12 @@ dp_bridge_dump_dp_flows(struct dp_bridge *br)
 json_t *
 dp_pmd_perf(void)
 {
-    return json_pack("[{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:i, "
-                     "s:i, s:i, s:i, s:[iii], s:f, s:i}]", "core", 1,
-                     "packets", 1000, "cycles_per_pkt", 250, "emc_hits", 900,
-                     "megaflow_hits", 90, "misses", 10, "emc_hit_pct", 90.0,
+    return json_pack("[{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, "
+                     "s:f, s:i, s:i, s:i, s:i, s:[iii], s:f, s:i}]", "core",
+                     1, "packets", 1000, "cycles_per_pkt", 250,
+                     "simple_hits", 0, "emc_hits", 900,
+                     "megaflow_hits", 90, "misses", 10, "simple_hit_pct",
+                     0.0, "emc_hit_pct", 90.0,
                      "megaflow_hit_pct", 9.0, "subtable_lookups_per_hit",
                      1.5, "upcalls_handled", 10, "upcalls_queued", 0,
                      "upcalls_dropped", 0, "cycles_per_miss", 20000,

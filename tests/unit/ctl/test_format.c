@@ -186,13 +186,13 @@ test_pmd_perf_aligned(void **state)
     (void) state;
     char *s = render(ctl_format_pmd_perf,
         "[{\"core\":1,\"packets\":10,\"cycles_per_pkt\":2.5,"
-        "\"emc_hit_pct\":99.5,\"megaflow_hit_pct\":0.5,\"misses\":1,"
+        "\"simple_hit_pct\":0.0,\"emc_hit_pct\":99.5,\"megaflow_hit_pct\":0.5,\"misses\":1,"
         "\"subtable_lookups_per_hit\":1.0,\"upcalls_handled\":1,"
         "\"upcalls_queued\":0,\"upcalls_dropped\":0,"
         "\"cycles_per_miss\":12345.0,\"miss_cycles_hist\":[0,1,2],"
         "\"idle_pct\":90.0,\"megaflows\":1},"
         "{\"core\":13,\"packets\":123456789,\"cycles_per_pkt\":100.25,"
-        "\"emc_hit_pct\":1.0,\"megaflow_hit_pct\":2.0,\"misses\":3,"
+        "\"simple_hit_pct\":97.0,\"emc_hit_pct\":1.0,\"megaflow_hit_pct\":2.0,\"misses\":3,"
         "\"subtable_lookups_per_hit\":4.0,\"upcalls_handled\":5,"
         "\"upcalls_queued\":6,\"upcalls_dropped\":7,"
         "\"cycles_per_miss\":8.0,\"idle_pct\":9.0,\"megaflows\":10}]");
@@ -203,6 +203,7 @@ test_pmd_perf_aligned(void **state)
     char *hist = strstr(s, "core 1 miss");
     *hist = '\0';
     assert_column_aligned(s, "CORE", "PACKETS");
+    assert_column_aligned(s, "CORE", "SIMPLE%");
     assert_column_aligned(s, "CORE", "MEGAFLOWS");
     free(s);
 }

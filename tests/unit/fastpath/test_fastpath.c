@@ -355,9 +355,11 @@ test_openflow_forwarding(void **state)
     bridge_down();
 }
 
-/* The first packet of a flow is a miss; with emc-insert-inv-prob 1 the
- * installed megaflow goes into the EMC at once, so the rest hit the EMC;
- * with the EMC disabled they hit the megaflow classifier. */
+/* The first packet of a flow is a miss. An in_port-only flow gives a
+ * port-only megaflow: the rest of the port's packets take the simple-match
+ * path, unparsed. With two masks on the port the EMC is consulted: with
+ * emc-insert-inv-prob 1 a classifier hit goes into the EMC at once, so the
+ * rest hit the EMC; with the EMC disabled they hit the classifier. */
 static void
 test_cache_counters(void **state)
 {
@@ -368,17 +370,20 @@ test_cache_counters(void **state)
     flow_in_port_output(1, 2);
     uint64_t miss0 = perf_sum("misses"), emc0 = perf_sum("emc_hits");
     uint64_t mega0 = perf_sum("megaflow_hits");
+    uint64_t simple0 = perf_sum("simple_hits");
     struct flow_id id = flow(2);
     for (int i = 0; i < 10; i++) {
         inject_wait("fp1", &id, (uint8_t) i);
     }
     assert_int_equal(captured("fp2"), 10);
     assert_int_equal(perf_sum("misses") - miss0, 1);
+    assert_int_equal(perf_sum("simple_hits") - simple0, 9);
     assert_int_equal(perf_sum("megaflow_hits") - mega0, 0);
-    assert_int_equal(perf_sum("emc_hits") - emc0, 9);
+    assert_int_equal(perf_sum("emc_hits") - emc0, 0);
     /* pmd-stats carries the same counters. */
     json_t *stats = dp_pmd_stats();
     json_t *pmd = json_array_get(stats, 0);
+    assert_non_null(json_object_get(pmd, "simple_hits"));
     assert_non_null(json_object_get(pmd, "emc_hits"));
     assert_non_null(json_object_get(pmd, "megaflow_hits"));
     assert_non_null(json_object_get(pmd, "misses"));
@@ -390,9 +395,40 @@ test_cache_counters(void **state)
     json_t *f = json_array_get(flows, 0);
     assert_int_equal(json_integer_value(json_object_get(f, "packets")), 10);
     assert_int_equal(json_integer_value(json_object_get(f, "in_port")), 1);
-    assert_non_null(strstr(json_string_value(json_object_get(f, "match")),
-                           "in_port=1"));
+    assert_string_equal(json_string_value(json_object_get(f, "match")),
+                        "recirc_id=0x0,in_port=1");
     json_decref(flows);
+
+    /* A higher-priority dl_src flow: the port-only megaflow goes, and the
+     * port gets two masks (dl_src alone for the matching source; dl_src,
+     * dl_type and nw_dst for the others). */
+    struct ft_match m;
+    struct ft_action out2 = t_output(2);
+    t_match_all(&m);
+    memcpy(m.key.dl_src.ea, (const uint8_t[6]) { 2, 0, 0, 0, 0x99, 0x99 },
+           6);
+    memset(m.mask.masks.dl_src.ea, 0xff, 6);
+    add_apply(30, &m, &out2, 1, 0);
+    t_match_all(&m);
+    t_match_nw_dst(&m, htonl(id.nw_dst), 32);
+    add_apply(20, &m, &out2, 1, 0);
+    sync_pipeline();
+    struct flow_id special = id;
+    special.src_mac = 0x9999;
+    inject_wait("fp1", &special, 0);
+    miss0 = perf_sum("misses");
+    emc0 = perf_sum("emc_hits");
+    mega0 = perf_sum("megaflow_hits");
+    simple0 = perf_sum("simple_hits");
+    for (int i = 0; i < 10; i++) {
+        inject_wait("fp1", &id, (uint8_t) i);
+    }
+    assert_int_equal(captured("fp2"), 11);
+    /* A miss, a classifier hit (inserted into the EMC), then the EMC. */
+    assert_int_equal(perf_sum("misses") - miss0, 1);
+    assert_int_equal(perf_sum("megaflow_hits") - mega0, 1);
+    assert_int_equal(perf_sum("emc_hits") - emc0, 8);
+    assert_int_equal(perf_sum("simple_hits") - simple0, 0);
 
     /* EMC off: hits go to the megaflow classifier. */
     cfg = (struct dp_flow_config) { .emc_disable = true };
@@ -404,7 +440,7 @@ test_cache_counters(void **state)
     assert_int_equal(perf_sum("megaflow_hits"), mega0 + 1);
     json_t *perf = dp_pmd_perf();
     json_t *p0 = json_array_get(perf, 0);
-    assert_true(json_integer_value(json_object_get(p0, "megaflows")) >= 1);
+    assert_true(json_integer_value(json_object_get(p0, "megaflows")) >= 2);
     assert_int_equal(json_array_size(json_object_get(p0,
                                                      "miss_cycles_hist")),
                      32);
