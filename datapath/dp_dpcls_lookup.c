@@ -4,8 +4,10 @@
  * (an instance of the one body below) hashes, probes and verifies the keys
  * still pending.
  *
- * The body runs in three passes over the pending keys, so that the cache
- * misses of one key overlap with the work on the others:
+ * Runs of keys on one megaflow are found first (dpcls_subtable_lookup):
+ * the key after a resolved one is checked against its megaflow alone.
+ * The batch body runs in three passes over the other pending keys, so that
+ * the cache misses of one key overlap with the work on the others:
  *   1. hash each key under the mask, prefetch its home bucket (one line);
  *   2. find the first slot whose stored hash equals the key's (five
  *      compares per bucket, no branch per slot), prefetch that megaflow's
@@ -90,10 +92,10 @@ dpcls_bucket_match(const struct dpcls_bucket *bk, uint32_t hash)
 }
 
 static inline __attribute__((always_inline)) uint32_t
-dpcls_subtable_lookup(const struct dpcls_subtable *st,
-                      const struct ft_key *const keys[], uint32_t pending,
-                      struct dp_megaflow *rules[],
-                      const unsigned int n_words_const)
+dpcls_subtable_batch(const struct dpcls_subtable *st,
+                     const struct ft_key *const keys[], uint32_t pending,
+                     struct dp_megaflow *rules[],
+                     const unsigned int n_words_const)
 {
     const unsigned int n_words = n_words_const ? n_words_const
                                                : st->n_words;
@@ -163,6 +165,50 @@ dpcls_subtable_lookup(const struct dpcls_subtable *st,
         }
         rules[i] = mf;
         found |= UINT32_C(1) << i;
+    }
+    return found;
+}
+
+/* The keys of a burst often follow one another on one megaflow. The first
+ * pending key is resolved on its own; the keys after it are verified
+ * against its megaflow (one masked compare, no hash, no probe) for as long
+ * as they match: megaflows never overlap, so a megaflow that matches a key
+ * is its answer. The first key that does not match ends the run, and it
+ * and the rest go through the batch passes. A burst of many flows pays
+ * one compare and one unbatched key for it. */
+static inline __attribute__((always_inline)) uint32_t
+dpcls_subtable_lookup(const struct dpcls_subtable *st,
+                      const struct ft_key *const keys[], uint32_t pending,
+                      struct dp_megaflow *rules[],
+                      const unsigned int n_words_const)
+{
+    const unsigned int n_words = n_words_const ? n_words_const
+                                               : st->n_words;
+
+    if (!(pending & (pending - 1))) {
+        return dpcls_subtable_batch(st, keys, pending, rules, n_words_const);
+    }
+    unsigned int first = (unsigned int) __builtin_ctz(pending);
+    uint32_t found = dpcls_subtable_batch(st, keys, UINT32_C(1) << first,
+                                          rules, n_words_const);
+    pending &= pending - 1;
+    if (found) {
+        struct dp_megaflow *mf = rules[first];
+
+        for (uint32_t map = pending; map; map &= map - 1) {
+            unsigned int i = (unsigned int) __builtin_ctz(map);
+
+            if (!dpcls_verify(st, ft_key_u64(keys[i]), mf, n_words)) {
+                break;
+            }
+            rules[i] = mf;
+            found |= UINT32_C(1) << i;
+            pending &= ~(UINT32_C(1) << i);
+        }
+    }
+    if (pending) {
+        found |= dpcls_subtable_batch(st, keys, pending, rules,
+                                      n_words_const);
     }
     return found;
 }

@@ -926,6 +926,12 @@ dp_execute(struct dp_exec_ctx *ctx, struct rte_mbuf *const pkts[],
                                 : DP_EXEC_DROP_ACTION] += n;
         return 0;
     }
+    if (n_acts == 1 && acts[0].type == FT_DPACT_OUTPUT) {
+        /* The most common list: nothing to analyse, batch or copy. */
+        ctx->output(ctx->aux, acts[0].output.dp_port, DP_EXEC_QUEUE_NONE,
+                    pkts, n);
+        return n;
+    }
     analyze_scope(&scan, 0, n_acts, 0);
 
     for (unsigned int start = 0; start < n;) {

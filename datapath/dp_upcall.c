@@ -569,6 +569,39 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
             return;
         }
     }
+    /* A burst of many megaflows: those whose actions are one OUTPUT need
+     * no batch, so each packet goes to its port's tx buffer at once (runs
+     * of one megaflow accounted together); the others are grouped. */
+    struct dp_megaflow *run_mf = NULL;
+    uint32_t run_n = 0, run_bytes = 0;
+    uint16_t run_flags = 0;
+    for (uint32_t bits = todo; bits; bits &= bits - 1) {
+        unsigned int i = (unsigned int) __builtin_ctz(bits);
+        struct dp_megaflow *mf = mfs[i];
+        const struct dp_actions *acts = dp_megaflow_actions(mf);
+        if (acts->n != 1 || acts->acts[0].type != FT_DPACT_OUTPUT) {
+            continue;
+        }
+        if (mf != run_mf) {
+            if (run_mf) {
+                dp_megaflow_account(run_mf, run_n, run_bytes, pmd->now_ms,
+                                    ntohs(run_flags));
+            }
+            run_mf = mf;
+            run_n = run_bytes = 0;
+            run_flags = 0;
+        }
+        run_n++;
+        run_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+        run_flags |= keys[i].tcp_flags;
+        todo &= ~(UINT32_C(1) << i);
+        dp_pmd_output_sink(pmd, acts->acts[0].output.dp_port,
+                           DP_EXEC_QUEUE_NONE, &pkts[i], 1);
+    }
+    if (run_mf) {
+        dp_megaflow_account(run_mf, run_n, run_bytes, pmd->now_ms,
+                            ntohs(run_flags));
+    }
     while (todo) {
         unsigned int i = (unsigned int) __builtin_ctz(todo);
         struct dp_megaflow *mf = mfs[i];
