@@ -414,11 +414,11 @@ test_packet_hash(void **state)
 
     /* Else CRC32-C of in_port, addresses, ports and protocol. */
     m.ol_flags = 0;
-    uint32_t want = rte_hash_crc_4byte(5, DP_PACKET_HASH_BASIS);
-    want = rte_hash_crc_4byte(key.nw_src, want);
-    want = rte_hash_crc_4byte(key.nw_dst, want);
-    want = rte_hash_crc_4byte((uint32_t) key.tp_src << 16 | key.tp_dst, want);
-    want = rte_hash_crc_1byte(6, want);
+    uint32_t want = rte_hash_crc_8byte((uint64_t) key.nw_src << 32
+                                       | key.nw_dst,
+                                       DP_PACKET_HASH_BASIS ^ 5);
+    want = rte_hash_crc_8byte((uint64_t) key.tp_src << 48
+                              | (uint64_t) key.tp_dst << 32 | 6, want);
     uint32_t h = dp_packet_hash(&m, &key);
     assert_int_equal(h, want);
     assert_int_equal(dp_key_hash_5tuple(&key), want);
