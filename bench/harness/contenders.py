@@ -170,8 +170,14 @@ class Vswitch(Contender):
     name = "vswitch"
     label = "vswitch"
 
-    def __init__(self, workdir, cache, build, no_huge=False, n_mbufs=N_MBUFS):
-        super().__init__(workdir, cache, "vswitch")
+    def __init__(self, workdir, cache, build, no_huge=False, n_mbufs=N_MBUFS,
+                 settings=(), label=None):
+        super().__init__(workdir, cache,
+                         "vswitch" if not settings else "vswitch-tuned")
+        # Extra set-global KEY=VALUE settings, and the label that says so.
+        self.settings = list(settings)
+        if label:
+            self.label = label
         self.vswitchd = os.path.join(build, "ctl", "vswitchd")
         self.ctl_bin = os.path.join(build, "ctl", "vswitch-ctl")
         for b in (self.vswitchd, self.ctl_bin):
@@ -217,7 +223,7 @@ class Vswitch(Contender):
                 return False
         procs.wait_for(ready, 60, "vswitchd's control socket")
         self.ctl("set-global", f"pmd-cpu-mask={1 << FWD_CPU:#x}",
-                 "pmd-max-sleep=0")
+                 "pmd-max-sleep=0", *self.settings)
         self.ctl("add-br", "br0")
         self._install_rules(scenario)
         dev = devargs(scenario, self.cache)

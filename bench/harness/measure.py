@@ -43,6 +43,8 @@ class Sample:
     why: str = ""              # why invalid, or a note
     mpps: float = 0.0          # rate scenarios; newflow: misses (M/s)
     est_mpps: float = 0.0      # newflow: established flow
+    est_alone_mpps: float = 0.0  # newflow: established flow before the
+                                 # new-flow port was added
     cycles_per_pkt: float = 0.0
     share: float = 0.0         # forwarding thread's share of its core
     tries: int = 0
@@ -84,7 +86,7 @@ def measure(c, sc, rep, opts, hz):
     s = Sample(c.label, sc.sid, rep)
     try:
         if sc.kind == "newflow":
-            once, first = _newflow_start(c, sc)
+            once, first, s.est_alone_mpps = _newflow_start(c, sc)
         else:
             c.start(sc)
         c.pin()
@@ -158,15 +160,28 @@ def _newflow_snapshot(c, sc, once, read=None):
     return t, cpu, new, est, read, c.cache_stats() or {}
 
 
+# The established flow's rate on its own is measured over this long,
+# just before the new-flow port is added.
+NEWFLOW_ALONE_WINDOW = 1.0
+
+
 def _newflow_start(c, sc):
-    """Starts 'c' and takes the first sample just before the new-flow port
-    is added (every other port, the established flow's included, runs)."""
+    """Starts 'c', measures the established flow alone, and takes the first
+    sample just before the new-flow port is added (every other port, the
+    established flow's included, runs).  Returns (once port, first sample,
+    established Mpps alone)."""
     once = next(p for p in sc.ports if p.kind == "once")
     first = []
+    alone = []
 
     def before_once():
         c.wait_fwd_thread()
         c.pin()
+        time.sleep(0.5)                 # past the first packets' misses
+        e0, t0 = c.tx(sc.est_out), time.monotonic()
+        time.sleep(NEWFLOW_ALONE_WINDOW)
+        e1, t1 = c.tx(sc.est_out), time.monotonic()
+        alone.append((e1 - e0) / (t1 - t0) / 1e6)
         c.cache_clear()
         first.append(_newflow_snapshot(c, sc, once.name, read=0))
     c.before_once = before_once
@@ -174,7 +189,7 @@ def _newflow_start(c, sc):
         c.start(sc)
     finally:
         c.before_once = None
-    return once, first[0]
+    return once, first[0], alone[0]
 
 
 def _newflow(c, sc, s, opts, hz, once, first):
