@@ -84,20 +84,6 @@ dp_pmd_tx_flush(struct dp_pmd *pmd, uint32_t slot)
     dp_counter_add(&pmd->cnt.tx_packets, sent);
 }
 
-static inline void
-dp_pmd_tx_enqueue(struct dp_pmd *pmd, uint32_t slot, struct rte_mbuf *m)
-{
-    struct dp_txbuf *buf = &pmd->txbufs[slot];
-    if (!buf->dirty) {
-        buf->dirty = true;
-        pmd->dirty[pmd->n_dirty++] = (uint16_t) slot;
-    }
-    buf->pkts[buf->n++] = m;
-    if (buf->n == DP_BURST) {
-        dp_pmd_tx_flush(pmd, slot);
-    }
-}
-
 static void
 dp_pmd_tx_flush_all(struct dp_pmd *pmd)
 {

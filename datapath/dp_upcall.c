@@ -5,9 +5,15 @@
  * that share it; the worker -> main ring (packet-ins, xcaches to release);
  * PACKET_OUT on main.
  *
+ * Before the walk, the simple-match path (dp_pmd_forward_port_only): when
+ * the input port's classifier holds a megaflow whose mask is in_port and
+ * recirc_id only and whose actions are one OUTPUT (or none), the burst is
+ * sent there without being parsed (only TCP flags are read for the stats).
+ *
  * The walk of a burst (dp_pmd_forward, worker):
- *   1. EMC batch lookup (unless disabled), then the classifier of the input
- *      port for the rest.
+ *   1. EMC batch lookup (unless disabled, or the port's classifier has
+ *      fewer than DP_EMC_MIN_SUBTABLES subtables), then the classifier of
+ *      the input port for the rest.
  *   2. Each miss is an upcall, in arrival order: the port's token bucket
  *      (upcall_rate per second, upcall_burst deep; kept per worker, so a
  *      port whose rx queues k workers poll admits up to k times the rate)
@@ -16,8 +22,11 @@
  *      exact. The classifier is asked again first, because an earlier miss
  *      of the same burst may just have installed the answer. Past the
  *      megaflow limit the actions are executed without installing.
- *   3. Packets are grouped by megaflow; each group is executed once with
- *      dp_execute(); the megaflow's stats are credited by this worker.
+ *   3. A burst on one megaflow is executed in place. Otherwise packets of
+ *      megaflows whose actions are one OUTPUT go straight to the port's
+ *      tx buffer, and the rest are grouped by megaflow, each group executed
+ *      once with dp_execute(); the megaflow's stats are credited by this
+ *      worker.
  *
  * Datapath keys use the port *slot* as in_port (slots are unique across
  * bridges, OpenFlow numbers are not, and a worker has one flow cache);
