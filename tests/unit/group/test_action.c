@@ -27,11 +27,12 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
+/* The low 'len' (<= 8) bytes of 'v', big-endian. */
 static void
 put_be(uint8_t *p, uint64_t v, unsigned int len)
 {
-    for (unsigned int i = len; i-- > 0; v >>= 8) {
-        p[i] = (uint8_t) v;
+    for (unsigned int i = 0; i < len && i < 8; i++) {
+        p[len - 1 - i] = (uint8_t) (v >> (8 * i));
     }
 }
 
