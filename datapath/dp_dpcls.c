@@ -202,6 +202,13 @@ megaflow_size(unsigned int n_words)
            + (2 * FT_MAP_UNITS + 2 * (size_t) n_words) * sizeof(uint64_t);
 }
 
+static uint32_t
+actions_single_output(const struct dp_actions *actions)
+{
+    return actions->n == 1 && actions->acts[0].type == FT_DPACT_OUTPUT
+           ? actions->acts[0].output.dp_port : DP_MEGAFLOW_NOT_SINGLE_OUTPUT;
+}
+
 static struct dp_megaflow *
 megaflow_create(struct dp_dpcls *cls, const struct ft_key *key,
                 const struct ft_miniflow *mask, unsigned int n_words,
@@ -230,6 +237,7 @@ megaflow_create(struct dp_dpcls *cls, const struct ft_key *key,
     mf->refcnt = 1;                 /* the classifier's */
     mf->cls = cls;
     mf->actions = actions;
+    mf->single_output = actions_single_output(actions);
     mf->xcache = xcache;
     mf->created_ms = now_ms;
     return mf;
@@ -274,6 +282,8 @@ dp_megaflow_get_stats(const struct dp_megaflow *mf,
 void
 dp_megaflow_set_actions(struct dp_megaflow *mf, struct dp_actions *actions)
 {
+    __atomic_store_n(&mf->single_output, actions_single_output(actions),
+                     __ATOMIC_RELEASE);
     struct dp_actions *old = __atomic_exchange_n(&mf->actions, actions,
                                                  __ATOMIC_ACQ_REL);
     if (old) {

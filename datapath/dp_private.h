@@ -412,8 +412,8 @@ bool dp_port_refresh_link(struct dp_port *port);
  * and layers as dp_parse_mbuf() left them with in_port = the slot. Takes
  * ownership of the packets. Worker. */
 /* The simple-match path: when the port's classifier holds a megaflow that
- * matches all its first-pass packets and whose actions are one OUTPUT (or
- * none), sends the whole burst there without parsing it and returns true;
+ * matches all its first-pass packets and whose actions are one OUTPUT,
+ * sends the whole burst there without parsing it and returns true;
  * false (nothing done) otherwise. */
 bool dp_pmd_forward_port_only(struct dp_pmd *pmd, const struct dp_port *in,
                               struct rte_mbuf **pkts, unsigned int n);

@@ -7,7 +7,7 @@
  *
  * Before the walk, the simple-match path (dp_pmd_forward_port_only): when
  * the input port's classifier holds a megaflow whose mask is in_port and
- * recirc_id only and whose actions are one OUTPUT (or none), the burst is
+ * recirc_id only and whose actions are one OUTPUT, the burst is
  * sent there without being parsed (only TCP flags are read for the stats).
  *
  * The walk of a burst (dp_pmd_forward, worker):
@@ -417,8 +417,8 @@ dp_pmd_forward_port_only(struct dp_pmd *pmd, const struct dp_port *in,
     if (likely(!mf) || unlikely(dp_megaflow_is_dead(mf))) {
         return false;
     }
-    const struct dp_actions *acts = dp_megaflow_actions(mf);
-    if (acts->n > 1 || (acts->n && acts->acts[0].type != FT_DPACT_OUTPUT)) {
+    uint32_t out_port = dp_megaflow_single_output(mf);
+    if (out_port == DP_MEGAFLOW_NOT_SINGLE_OUTPUT) {
         return false;               /* the actions need the parsed keys */
     }
     uint32_t bytes = 0;
@@ -436,12 +436,7 @@ dp_pmd_forward_port_only(struct dp_pmd *pmd, const struct dp_port *in,
     dp_dpcls_credit(cls, mf, n);
     dp_counter_add(&pmd->cnt.simple_hits, n);
     dp_megaflow_account(mf, n, bytes, pmd->now_ms, tcp_flags);
-    if (!acts->n) {
-        dp_pmd_drop_input(pmd, in->slot, pkts, n);
-    } else {
-        dp_pmd_output_sink(pmd, acts->acts[0].output.dp_port,
-                           DP_EXEC_QUEUE_NONE, pkts, n);
-    }
+    dp_pmd_output_sink(pmd, out_port, DP_EXEC_QUEUE_NONE, pkts, n);
     return true;
 }
 
@@ -584,13 +579,25 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
     struct dp_megaflow *run_mf = NULL;
     uint32_t run_n = 0, run_bytes = 0;
     uint16_t run_flags = 0;
+    struct rte_mbuf *out[DP_BURST];
+    unsigned int n_out = 0;
+    uint32_t out_port = DP_MEGAFLOW_NOT_SINGLE_OUTPUT;
     for (uint32_t bits = todo; bits; bits &= bits - 1) {
         unsigned int i = (unsigned int) __builtin_ctz(bits);
         struct dp_megaflow *mf = mfs[i];
-        const struct dp_actions *acts = dp_megaflow_actions(mf);
-        if (acts->n != 1 || acts->acts[0].type != FT_DPACT_OUTPUT) {
+        uint32_t port = dp_megaflow_single_output(mf);
+        if (port == DP_MEGAFLOW_NOT_SINGLE_OUTPUT) {
             continue;
         }
+        if (port != out_port) {
+            if (n_out) {
+                dp_pmd_output_sink(pmd, out_port, DP_EXEC_QUEUE_NONE, out,
+                                   n_out);
+            }
+            out_port = port;
+            n_out = 0;
+        }
+        out[n_out++] = pkts[i];
         if (mf != run_mf) {
             if (run_mf) {
                 dp_megaflow_account(run_mf, run_n, run_bytes, pmd->now_ms,
@@ -604,8 +611,9 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
         run_bytes += rte_pktmbuf_pkt_len(pkts[i]);
         run_flags |= keys[i].tcp_flags;
         todo &= ~(UINT32_C(1) << i);
-        dp_pmd_output_sink(pmd, acts->acts[0].output.dp_port,
-                           DP_EXEC_QUEUE_NONE, &pkts[i], 1);
+    }
+    if (n_out) {
+        dp_pmd_output_sink(pmd, out_port, DP_EXEC_QUEUE_NONE, out, n_out);
     }
     if (run_mf) {
         dp_megaflow_account(run_mf, run_n, run_bytes, pmd->now_ms,
