@@ -466,22 +466,31 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
                                       __ATOMIC_RELAXED);
     for (unsigned int i = 0; i < n; i++) {
         kp[i] = &keys[i];
-        /* dp_packet_hash() of the first pass is in the key already. */
-        hashes[i] = keys[i].recirc_id
-                    ? rte_hash_crc_4byte(keys[i].recirc_id, keys[i].dp_hash)
-                    : keys[i].dp_hash;
         mfs[i] = NULL;
     }
 
     /* 1. EMC, then the classifier for what is left. */
     if (emc_on) {
+        for (unsigned int i = 0; i < n; i++) {
+            /* dp_packet_hash() of the first pass is in the key already. */
+            hashes[i] = keys[i].recirc_id
+                        ? rte_hash_crc_4byte(keys[i].recirc_id,
+                                             keys[i].dp_hash)
+                        : keys[i].dp_hash;
+        }
         found = dp_emc_lookup(pmd->emc, kp, hashes, n, mfs);
         dp_counter_add(&pmd->cnt.emc_hits,
                        (uint64_t) __builtin_popcount(found));
     }
     uint32_t all = n == 32 ? UINT32_MAX : (1u << n) - 1;
     uint32_t left = all & ~found;
-    if (left) {
+    if (left == all && cls && !emc_on) {
+        /* The whole burst goes to the classifier: no gathering. */
+        uint32_t hit = dp_dpcls_lookup(cls, kp, n, mfs);
+        dp_counter_add(&pmd->cnt.megaflow_hits,
+                       (uint64_t) __builtin_popcount(hit));
+        left &= ~hit;
+    } else if (left) {
         if (cls) {
             const struct ft_key *lk[DP_BURST];
             struct dp_megaflow *lm[DP_BURST];
@@ -508,6 +517,7 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
     }
 
     /* 2. Misses, in arrival order. */
+    bool had_misses = left != 0;
     if (left) {
         unsigned int n_miss = (unsigned int) __builtin_popcount(left);
         dp_counter_add(&pmd->cnt.misses, n_miss);
@@ -554,10 +564,13 @@ dp_pmd_forward(struct dp_pmd *pmd, struct dp_bridge *br, uint32_t in_slot,
     }
 
     /* 3. Group by megaflow, execute each group once. */
-    uint32_t todo = 0;
-    for (unsigned int i = 0; i < n; i++) {
-        if (pkts[i] && mfs[i]) {
-            todo |= UINT32_C(1) << i;
+    uint32_t todo = all;
+    if (had_misses) {
+        todo = 0;
+        for (unsigned int i = 0; i < n; i++) {
+            if (pkts[i] && mfs[i]) {
+                todo |= UINT32_C(1) << i;
+            }
         }
     }
     if (todo == all) {
